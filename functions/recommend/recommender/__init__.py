@@ -1,0 +1,1 @@
+"""The recommend function's internals: configuration, TF Serving client, the chain, HTTP handling, logs."""
