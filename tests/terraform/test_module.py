@@ -43,3 +43,9 @@ def test_example_variables_file_sets_only_declared_variables(module):
     example = parse_file(TERRAFORM_DIR / "terraform.tfvars.example")
     assert "project_id" in example
     assert set(example) <= set(module.variables)
+
+
+def test_readme_documents_every_input_and_output(module):
+    readme = (TERRAFORM_DIR / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", readme, re.MULTILINE))
+    assert set(module.variables) | set(module.outputs) <= documented
