@@ -10,7 +10,7 @@ data "archive_file" "function_source" {
 }
 
 resource "google_storage_bucket_object" "function_source" {
-  bucket = google_storage_bucket.private["function-source"].name
+  bucket = google_storage_bucket.private["source"].name
   # The content hash in the name makes every code change a new object, hence a new build and deployment.
   name   = "function-source-${data.archive_file.function_source.output_sha256}.zip"
   source = data.archive_file.function_source.output_path
@@ -59,7 +59,7 @@ resource "google_cloudfunctions2_function" "recommend" {
 
     source {
       storage_source {
-        bucket = google_storage_bucket.private["function-source"].name
+        bucket = google_storage_bucket.private["source"].name
         object = google_storage_bucket_object.function_source.name
       }
     }

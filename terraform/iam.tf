@@ -58,7 +58,7 @@ resource "google_artifact_registry_repository_iam_member" "function_build_pushes
 }
 
 resource "google_storage_bucket_iam_member" "function_build_reads_source" {
-  bucket = google_storage_bucket.private["function-source"].name
+  bucket = google_storage_bucket.private["source"].name
   role   = "roles/storage.objectViewer"
   member = "serviceAccount:${google_service_account.function_build.email}"
 }

@@ -1,5 +1,7 @@
 """Inputs: every variable is typed and described, and Terraform itself rejects out-of-range values."""
 
+import re
+
 import pytest
 
 # Inputs with a closed range or a fixed set of values; each must carry a validation block.
@@ -57,10 +59,25 @@ def test_a_project_id_alone_is_enough_to_plan(validate_variables):
     assert completed.returncode == 0, completed.stderr
 
 
+def test_the_longest_names_still_fit_googles_limits(module, validate_variables):
+    longest_project, longest_prefix = "p" * 30, "r" * 21
+    completed = validate_variables(
+        project_id=longest_project, name_prefix=longest_prefix, region="europe-west10"
+    )
+    assert completed.returncode == 0, completed.stderr
+    buckets = module.resource("google_storage_bucket", "private")
+    for key in re.findall(r'"([a-z-]+)"', buckets["for_each"]):
+        assert len(f"{longest_project}-{longest_prefix}-{key}") <= 63, f"bucket {key} name too long"
+    for account in module.resources("google_service_account").values():
+        account_id = account["account_id"].replace("${var.name_prefix}", longest_prefix)
+        assert len(account_id) <= 30, f"service account ID {account_id} too long"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "reason"),
     [
         ("project_id", "Bad_Project", "project_id must be a Google Cloud project ID"),
+        ("region", "us central", "region must be a Google Cloud region name"),
         ("name_prefix", "a-name-prefix-far-too-long", "name_prefix must be 4-21"),
         ("serving_cpu", 3, "serving_cpu must be one of 1, 2, 4, 6 or 8"),
         ("serving_memory", "2GB", "serving_memory must be a quantity"),
