@@ -1,0 +1,137 @@
+"""`python -m bench`: measure the chain side by side and write bench/results/latest.json.
+
+One run starts the model server (the emulator serving --models-dir), a TLS terminator in front of it, and for
+each scheme (http, then https upstream) our function and the codelab baseline; then it measures, for the same
+users at the same concurrency, the model calls alone (the floor), the function and the codelab pattern, in
+alternating slices. Last, it times the function's cold start against the warm model server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import report
+from bench.coldstart import median_cold_start
+from bench.config import BenchConfig, parse_config
+from bench.load import Call, LoadResult, run_closed_loop
+from bench.memory import Memory, PeakMemory
+from bench.processes import start_codelab, start_emulator, start_function, start_tls_terminator
+from bench.targets import direct, recommend_endpoint
+from bench.tls import write_self_signed_cert
+from tests.support.servers import ServerProcess
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def measure(calls: dict[str, Call], config: BenchConfig) -> dict[str, LoadResult]:
+    """Warm each target up, then measure them in `config.rounds` alternating slices."""
+    users = config.user_ids
+    for name, call in calls.items():
+        _log(f"warming up {name}")
+        run_closed_loop(call, users, concurrency=config.concurrency, duration_s=config.warmup_s)
+    results = {name: LoadResult() for name in calls}
+    for round_number in range(1, config.rounds + 1):
+        for name, call in calls.items():
+            _log(f"round {round_number}/{config.rounds}: {name}")
+            slice_s = config.duration_s / config.rounds
+            measured = run_closed_loop(call, users, concurrency=config.concurrency, duration_s=slice_s)
+            results[name] = results[name].merge(measured)
+    return results
+
+
+def function_env(config: BenchConfig, cert: Path) -> dict[str, str]:
+    """The function's settings: trust the terminator's certificate, no ID tokens locally, threads if set."""
+    env = {"REQUESTS_CA_BUNDLE": str(cert), "AUTH_MODE": "none"}
+    if config.function_threads:
+        env["THREADS"] = str(config.function_threads)
+    return env
+
+
+def bench_scheme(serving_url: str, config: BenchConfig, cert: Path) -> tuple[dict[str, LoadResult], Memory]:
+    """All three targets against one upstream URL; also the function's peak memory meanwhile."""
+    with contextlib.ExitStack() as stack:
+        function = _stopped_on_exit(stack, start_function(serving_url, **function_env(config, cert)))
+        codelab = _stopped_on_exit(stack, start_codelab(serving_url, REQUESTS_CA_BUNDLE=str(cert)))
+        calls = {
+            "direct": direct(serving_url, config.k, verify=str(cert)),
+            "function": recommend_endpoint(function.url, config.k),
+            "codelab": recommend_endpoint(codelab.url, config.k),
+        }
+        with PeakMemory(function.process.pid) as memory:
+            results = measure(calls, config)
+        return results, memory.peak
+
+
+def _stopped_on_exit(stack: contextlib.ExitStack, server: ServerProcess) -> ServerProcess:
+    stack.callback(server.stop)
+    return server
+
+
+def run(config: BenchConfig, argv: Sequence[str]) -> dict:
+    """Start everything, measure, stop everything; return the results as written to JSON."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, contextlib.ExitStack() as stack:
+        cert, key = write_self_signed_cert(Path(tmp))
+        _log(f"starting the model server on {config.models_dir}")
+        emulator = _stopped_on_exit(stack, start_emulator(config.models_dir))
+        tls = _stopped_on_exit(stack, start_tls_terminator(emulator.port, cert, key))
+        loads, peaks = {}, []
+        for scheme, serving_url in (("http", emulator.url), ("https", tls.url)):
+            _log(f"{scheme}: upstream {serving_url}")
+            loads[scheme], peak = bench_scheme(serving_url, config, cert)
+            peaks.append(peak)
+        _log(f"timing {config.cold_starts} cold starts")
+        cold_start_s, cold_starts = median_cold_start(
+            {"TF_SERVING_URL": emulator.url, **function_env(config, cert)},
+            list(config.user_ids[: config.cold_starts]),
+        )
+    summaries = {
+        scheme: {name: load.summary() for name, load in by_target.items()}
+        for scheme, by_target in loads.items()
+    }
+    return report.as_json(
+        summaries,
+        cold_start_s=round(cold_start_s, 3),
+        peak_rss_mb=max(p.rss_mb for p in peaks),
+        machine=report.machine(),
+        peak_pss_mb=max(p.pss_mb for p in peaks),
+        cold_start_runs_s=[round(t, 3) for t in cold_starts],
+        error_samples={
+            f"{scheme}/{name}": load.error_samples
+            for scheme, by_target in loads.items()
+            for name, load in by_target.items()
+            if load.error_samples
+        },
+        parameters={
+            "command": shlex.join(["python", "-m", "bench", *argv]),
+            "concurrency": config.concurrency,
+            "duration_s": config.duration_s,
+            "rounds": config.rounds,
+            "users": config.users,
+            "k": config.k,
+            "function_threads": config.function_threads or "functions-framework default",
+        },
+        measured_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print the table, write the JSON."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    config = parse_config(argv)
+    results = run(config, argv)
+    report.write(results, config.output)
+    print(report.table(results))
+    print(f"written to {config.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
