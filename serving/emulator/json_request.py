@@ -240,9 +240,12 @@ class _Batch:
         self.size = 0
 
     def add(self, element: Any) -> None:
-        shape = _dense_shape(element)
-        values: list[Any] = []
-        _fill(element, 0, shape, self.dtype, values)
+        if isinstance(element, list):
+            shape = _dense_shape(element)
+            values: list[Any] = []
+            _fill(element, 0, shape, self.dtype, values)
+        else:  # the common case of one value per example, without the walk
+            shape, values = [], [_leaf(element, self.dtype)]
         if self.shape is None:
             self.shape, self.size = shape, len(values)
         elif len(values) != self.size:
@@ -352,7 +355,7 @@ def _decimal(value: Any, dtype: int) -> float:
     try:
         return float(value)
     except OverflowError:  # an integer beyond double range: RapidJSON reads it as a double too
-        return math.copysign(math.inf, value)
+        return math.inf if value > 0 else -math.inf
 
 
 def _integer_in(low: int, high: int) -> Callable[[Any, int], int]:

@@ -76,19 +76,15 @@ def _object(fields: Mapping[str, str]) -> str:
     return "{" + ", ".join(f"{json_string(key)}: {text}" for key, text in fields.items()) + "}"
 
 
-def _nested(texts: np.ndarray | str) -> str:
-    """JSON arrays around an array of leaf texts, following its shape."""
-    if isinstance(texts, str):  # one element of a 1-D array
+def _nested(texts: list | str) -> str:
+    """JSON text of nested lists of leaf texts."""
+    if isinstance(texts, str):
         return texts
-    if texts.ndim == 0:
-        return texts.item()
-    if texts.ndim == 1:
-        return "[" + ", ".join(texts.tolist()) + "]"
-    return "[" + ", ".join(_nested(part) for part in texts) + "]"
+    return "[" + ", ".join(map(_nested, texts)) + "]"
 
 
-def _leaf_texts(alias: str, output: Output) -> np.ndarray:
-    """The JSON text of every element of `output`, in an object array of the same shape."""
+def _leaf_texts(alias: str, output: Output) -> list | str:
+    """The JSON text of every element of `output`, nested as the tensor is (a str for a scalar)."""
     if output.dtype == DT.DT_STRING and alias.endswith(_BYTES_SUFFIX):
         write = _b64_text
     else:
@@ -99,8 +95,8 @@ def _leaf_texts(alias: str, output: Output) -> np.ndarray:
         )
     flat = [write(item) for item in output.value.ravel().tolist()]
     texts = np.empty(len(flat), dtype=object)
-    texts[:] = flat
-    return texts.reshape(output.value.shape)
+    texts[:] = flat  # element-wise, so numpy keeps the strings as objects
+    return texts.reshape(output.value.shape).tolist()
 
 
 def _b64_text(value: bytes) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 
 import numpy as np
 from tensorflow.core.framework import types_pb2
@@ -19,6 +20,7 @@ json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 # TF Serving 2.20 caps quoted request values in messages; the exact cut-off format is not specified.
 _MAX_ECHO_CHARS = 256
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+_FLOAT32 = struct.Struct("f")
 
 
 def float32_text(value: float) -> str:
@@ -26,9 +28,17 @@ def float32_text(value: float) -> str:
     if not math.isfinite(value):
         return _non_finite_text(value)
     text = f"{value:g}"
-    if np.float32(float(text)) != np.float32(value):
+    if _as_float32(float(text)) != value:
         text = f"{value:.9g}"
     return _with_decimal_point(text)
+
+
+def _as_float32(value: float) -> float:
+    """`value` rounded to float32 (struct is several times faster than numpy for one number)."""
+    try:
+        return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
 
 
 def float64_text(value: float) -> str:

@@ -46,11 +46,7 @@ class Signature:
                 f"signature {self.name} cannot be called through the SavedModel API"
             )
         try:
-            tensors = {
-                name: tf.convert_to_tensor(array, dtype=tf.dtypes.as_dtype(self.inputs[name]))
-                for name, array in arrays.items()
-            }
-            results = self.function(**tensors)
+            results = self.function(**{name: _tensor(array) for name, array in arrays.items()})
         except tf.errors.OpError as error:
             raise ServingError(StatusCode(error.error_code), tensorflow_message(error.message)) from error
         except (TypeError, ValueError) as error:  # the inputs do not bind to the function's specs
@@ -81,6 +77,12 @@ class Servable:
         if signature is None or not signature.inputs:
             raise ServingError.invalid_argument(f"Failed to get input map for signature: {name or 'DEFAULT'}")
         return signature
+
+
+def _tensor(array: np.ndarray) -> tf.Tensor:
+    # The arrays already have the signature's dtypes; tf.constant without a dtype is the fastest path.
+    # Strings are object arrays, whose dtype (an empty one in particular) must be given.
+    return tf.constant(array, dtype=tf.string) if array.dtype == object else tf.constant(array)
 
 
 def tensorflow_message(message: str) -> str:
