@@ -46,6 +46,8 @@ class RankingConfig:
     l2: float
     bias_l2: float
     iterations: int
+    missing_weight: float
+    missing_rating: float
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def _checked(convert: Callable[[str], float], valid: Callable[[float], bool], me
 _positive_int = _checked(int, lambda value: value > 0, "a positive integer")
 _chain_candidates = _checked(int, lambda value: value >= CHAIN_TOP, f"at least {CHAIN_TOP}")
 _fraction = _checked(float, lambda value: 0 < value < 1, "strictly between 0 and 1")
+_unit_interval = _checked(float, lambda value: 0 <= value < 1, "in [0, 1)")
 _non_negative = _checked(float, lambda value: value >= 0, "zero or more")
 
 
@@ -143,12 +146,18 @@ def _parser() -> argparse.ArgumentParser:
     retrieval = parser.add_argument_group("retrieval model")
     retrieval.add_argument("--retrieval-dim", type=_positive_int, default=64)
     retrieval.add_argument("--retrieval-epochs", type=_positive_int, default=5)
-    retrieval.add_argument("--retrieval-l2", type=_non_negative, default=0.05)
+    retrieval.add_argument("--retrieval-l2", type=_non_negative, default=0.03)
     retrieval.add_argument("--retrieval-learning-rate", type=float, default=0.01)
     retrieval.add_argument("--retrieval-batch-size", type=_positive_int, default=1024)
     ranking = parser.add_argument_group("ranking model")
     ranking.add_argument("--ranking-dim", type=_positive_int, default=32)
     ranking.add_argument("--ranking-l2", type=_non_negative, default=15.0)
-    ranking.add_argument("--ranking-bias-l2", type=_non_negative, default=5.0)
+    ranking.add_argument("--ranking-bias-l2", type=_non_negative, default=15.0)
     ranking.add_argument("--ranking-iterations", type=_positive_int, default=15)
+    ranking.add_argument(
+        "--ranking-missing-weight", type=_unit_interval, default=0.01, help="weight of unrated pairs"
+    )
+    ranking.add_argument(
+        "--ranking-missing-rating", type=float, default=2.5, help="rating unrated pairs lean to"
+    )
     return parser
