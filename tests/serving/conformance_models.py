@@ -2,11 +2,11 @@
 
     python -m tests.serving.conformance_models DIR
 
-writes DIR/models.config and one folder per model. Serve DIR with real TensorFlow Serving to run the
-suite against it (labels in the config need the extra flag, for TF Serving as for the emulator):
+writes DIR/models.config and one folder per model. To run the suite against real TensorFlow Serving
+(the config's labels need the extra flag, for TF Serving as for the emulator):
 
-    docker run --rm -p 127.0.0.1:8501:8501 -v "DIR:/models" tensorflow/serving:<version> \\
-        --model_config_file=/models/models.config --allow_version_labels_for_unavailable_models=true
+    make serve MODELS_DIR=DIR MODEL_SERVER=docker \\
+        SERVE_FLAGS=--allow_version_labels_for_unavailable_models=true
     TF_SERVING_URL=http://127.0.0.1:8501 pytest tests/serving/test_conformance.py
 
 Models:

@@ -51,7 +51,7 @@ def model_server(request: pytest.FixtureRequest) -> ModelServer:
     return ModelServer(emulator.url, is_emulator=True)
 
 
-def start_emulator_on(models: Path, *extra_flags: str) -> ServerProcess:
+def start_emulator_on(models: Path) -> ServerProcess:
     """The emulator serving `models` (a /models folder with models.config) on a free port."""
     from tests.serving.conformance_models import SERVER_FLAGS
 
@@ -63,7 +63,6 @@ def start_emulator_on(models: Path, *extra_flags: str) -> ServerProcess:
         "--model_config_file=/models/models.config",
         f"--mount={models}:/models",
         *SERVER_FLAGS,
-        *extra_flags,
     )
     return start_server(cmd, port=port, ready=http_ok("/v1/models/half_plus_two"), timeout=180)
 

@@ -238,7 +238,7 @@ CASES = [
     get(
         f"{HALF}:predict",
         error(400, "Malformed request: GET /v1/models/half_plus_two:predict"),
-        "get_predict",
+        "get_on_predict_is_malformed",
     ),
     Case(
         "put_is_malformed",
@@ -303,7 +303,10 @@ CASES = [
         f"{HALF}:predict", {"instances": [1.0]}, predictions(3.5), "predict_uses_the_highest_loaded_version"
     ),
     post(
-        f"{HALF}/versions/1:predict", {"instances": [1.0, 2.0, 5.0]}, predictions(2.5, 3.0, 4.5), "version_1"
+        f"{HALF}/versions/1:predict",
+        {"instances": [1.0, 2.0, 5.0]},
+        predictions(2.5, 3.0, 4.5),
+        "a_version_number_selects_that_version",
     ),
     post(
         f"{HALF}/labels/stable:predict", {"instances": [1.0]}, predictions(2.5), "label_stable_is_version_1"
@@ -350,27 +353,37 @@ CASES = [
         why="the emulator implements predict only (the project calls nothing else)",
     ),
     # --- request body --------------------------------------------------------------------------------
-    post(f"{HALF}:predict", "", error(400, "JSON Parse error: The document is empty"), "empty_body"),
+    post(
+        f"{HALF}:predict",
+        "",
+        error(400, "JSON Parse error: The document is empty"),
+        "an_empty_body_is_a_parse_error",
+    ),
     post(
         f"{HALF}:predict",
         "   ",
         error(400, "JSON Parse error: The document is empty. at offset: 3"),
-        "blank_body",
+        "a_blank_body_is_an_empty_document",
         inferred=True,
     ),
-    post(f"{HALF}:predict", "x", error(400, "JSON Parse error: Invalid value. at offset: 0"), "invalid_json"),
+    post(
+        f"{HALF}:predict",
+        "x",
+        error(400, "JSON Parse error: Invalid value. at offset: 0"),
+        "invalid_json_is_a_parse_error_with_offset",
+    ),
     post(
         f"{HALF}:predict",
         "nope",
         error(400, "JSON Parse error: Invalid value. at offset: 1"),
-        "broken_literal",
+        "a_broken_literal_fails_where_it_diverges",
         inferred=True,
     ),
     post(
         f"{HALF}:predict",
         '{"instances": [1.0,]}',
         error(400, "JSON Parse error: Invalid value. at offset: 19"),
-        "trailing_comma",
+        "a_trailing_comma_is_an_invalid_value",
         inferred=True,
     ),
     post(f"{HALF}:predict", [1, 2], error(400, contains=" Is not object"), "top_level_must_be_an_object"),
@@ -393,19 +406,19 @@ CASES = [
         f"{HALF}:predict",
         {"instances": 1.0},
         error(400, contains="'instances' to be an list/array"),
-        "not_list",
+        "instances_must_be_a_list",
     ),
     post(
         f"{HALF}:predict",
         {"instances": []},
         error(400, contains="No values in 'instances' array"),
-        "empty_list",
+        "instances_must_not_be_empty",
     ),
     post(
         f"{HALF}:predict",
         {"signature_name": "nope", "instances": [1.0]},
         error(400, 'Serving signature name: "nope" not found in signature def'),
-        "unknown_signature",
+        "an_unknown_signature_is_400",
     ),
     post(
         f"{HALF}:predict",
@@ -421,19 +434,24 @@ CASES = [
         inferred=True,
     ),
     # --- row format ----------------------------------------------------------------------------------
-    post(f"{HALF}:predict", {"instances": [{"x": 1.0}, {"x": 2.0}]}, predictions(3.5, 4.0), "named_rows"),
-    post(f"{HALF}:predict", {"instances": [1, 2]}, predictions(3.5, 4.0), "integers_are_floats"),
+    post(
+        f"{HALF}:predict",
+        {"instances": [{"x": 1.0}, {"x": 2.0}]},
+        predictions(3.5, 4.0),
+        "rows_may_name_the_single_input",
+    ),
+    post(f"{HALF}:predict", {"instances": [1, 2]}, predictions(3.5, 4.0), "integers_are_accepted_as_floats"),
     post(
         f"{HALF}:predict",
         {"instances": [{"x": 1.0}, 2.0]},
         error(400, "Expecting object but got list at item 1 of input list"),
-        "object_then_value",
+        "rows_cannot_mix_objects_then_values",
     ),
     post(
         f"{HALF}:predict",
         {"instances": [1.0, {"x": 2.0}]},
         error(400, "Expecting value/list but got object at item 1 of input list"),
-        "value_then_object",
+        "rows_cannot_mix_values_then_objects",
     ),
     post(
         f"{HALF}:predict",
@@ -443,19 +461,19 @@ CASES = [
             "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: "
             'JSON Value: "a" Type: String is not of expected type: float',
         ),
-        "string_for_float",
+        "a_string_is_not_a_float",
     ),
     post(
         f"{HALF}:predict",
         {"instances": [True]},
         error(400, contains="JSON Value: true Type: True is not of expected type: float"),
-        "bool_for_float",
+        "a_bool_is_not_a_float",
     ),
     post(
         f"{HALF}:predict",
         {"instances": [None]},
         error(400, contains="JSON Value: null Type: Null is not of expected type: float"),
-        "null_for_float",
+        "null_is_not_a_float",
     ),
     post(
         f"{HALF}:predict",
@@ -465,7 +483,7 @@ CASES = [
             "Failed to process element: 1 of 'instances' list. Error: INVALID_ARGUMENT: "
             "Expecting shape [2] but got: [2,1]",
         ),
-        "rows_of_different_shape",
+        "rows_must_share_one_shape",
     ),
     post(
         MULTI + ":predict",
@@ -490,13 +508,13 @@ CASES = [
             "instances is a plain list, but expecting list of objects as multiple input tensors required "
             "as per tensorinfo_map",
         ),
-        "plain_rows_for_several_inputs",
+        "several_inputs_need_named_rows",
     ),
     post(
         MULTI + ":predict",
         {"instances": [{key: value for key, value in MULTI_ROW.items() if key != "flag"}]},
         error(400, contains="keys must be equal to: a,b,d,flag,name"),
-        "row_missing_an_input",
+        "a_row_missing_an_input_is_400",
     ),
     post(
         MULTI + ":predict",
@@ -506,7 +524,7 @@ CASES = [
             "Failed to process element: 0 key: zzz of 'instances' list. Error: INVALID_ARGUMENT: "
             "JSON object: does not have named input: zzz",
         ),
-        "row_with_an_unknown_input",
+        "a_row_with_an_unknown_input_is_400",
     ),
     post(
         MULTI + ":predict",
@@ -516,49 +534,49 @@ CASES = [
             "Failed to process element: 1 key: a of 'instances' list. Error: INVALID_ARGUMENT: "
             "Expecting tensor size: 2 but got: 3",
         ),
-        "rows_of_different_size",
+        "rows_must_share_one_size",
     ),
     post(
         MULTI + ":predict",
         {"instances": [{**MULTI_ROW, "b": 1.0}]},
         error(400, contains="JSON Value: 1.0 Type: Number is not of expected type: int32"),
-        "decimal_for_int32",
+        "a_decimal_is_not_an_int32",
     ),
     post(
         MULTI + ":predict",
         {"instances": [{**MULTI_ROW, "b": 2147483648}]},
         error(400, contains="JSON Value: 2147483648 Type: Number is not of expected type: int32"),
-        "int32_overflow",
+        "int32_values_must_fit_32_bits",
     ),
     post(
         MULTI + ":predict",
         {"instances": [{**MULTI_ROW, "flag": 1}]},
         error(400, contains="JSON Value: 1 Type: Number is not of expected type: bool"),
-        "number_for_bool",
+        "a_number_is_not_a_bool",
     ),
     post(
         MULTI + ":predict",
         {"instances": [{**MULTI_ROW, "name": 5}]},
         error(400, contains="JSON Value: 5 Type: Number is not of expected type: string"),
-        "number_for_string",
+        "a_number_is_not_a_string",
     ),
     post(
         MULTI + ":predict",
         {"instances": [{**MULTI_ROW, "name": b64("zoë")}]},
         Expect(check=lambda doc: _assert_equal(doc["predictions"][0]["greeting"], "hello zoë")),
-        "b64_string_input",
+        "b64_objects_carry_string_bytes",
     ),
     post(
         MULTI + ":predict",
         {"instances": [{**MULTI_ROW, "name": {"b64": "aGk=", "x": 1}}]},
         error(400, contains="not formatted correctly for base64 data"),
-        "b64_object_with_extra_key",
+        "a_b64_object_has_exactly_one_key",
     ),
     post(
         f"{HALF}:predict",
         {"instances": [{"b64": "AAAA"}]},
         error(400, contains="Type: Object is not of expected type: float"),
-        "b64_for_float",
+        "a_b64_object_is_not_a_float",
     ),
     post(
         f"{ODD}:predict",
@@ -568,7 +586,7 @@ CASES = [
             "Failed to process element: 0 of 'instances' list. Error: UNIMPLEMENTED: "
             "Conversion of JSON Value: 1.5 to type: half",
         ),
-        "float16_input_in_rows",
+        "float16_inputs_cannot_be_read_from_rows",
     ),
     post(
         f"{ODD}:predict",
@@ -586,14 +604,20 @@ CASES = [
         f"{ODD}:predict",
         {"signature_name": "half_output", "instances": [1.5]},
         error(400, "Failed to write JSON value for tensor type: half"),
-        "float16_output",
+        "float16_outputs_cannot_be_written",
     ),
     # --- columnar format ---------------------------------------------------------------------------------
     post(
-        f"{HALF}:predict", {"inputs": [1.0, 2.0]}, Expect(body={"outputs": [3.5, 4.0]}), "columnar_one_input"
+        f"{HALF}:predict",
+        {"inputs": [1.0, 2.0]},
+        Expect(body={"outputs": [3.5, 4.0]}),
+        "columnar_single_input_gives_outputs",
     ),
     post(
-        f"{HALF}:predict", {"inputs": {"x": [1.0]}}, Expect(body={"outputs": [3.5]}), "columnar_named_input"
+        f"{HALF}:predict",
+        {"inputs": {"x": [1.0]}},
+        Expect(body={"outputs": [3.5]}),
+        "columnar_input_may_be_named",
     ),
     post(
         MULTI + ":predict",
@@ -605,7 +629,7 @@ CASES = [
         MULTI + ":predict",
         {"inputs": {key: value for key, value in MULTI_COLUMNS.items() if key != "flag"}},
         error(400, "Missing named input: flag in 'inputs' object."),
-        "columnar_missing_input",
+        "columnar_missing_input_is_400",
     ),
     post(
         MULTI + ":predict",
@@ -615,31 +639,31 @@ CASES = [
             "inputs is a plain value/list, but expecting an object as multiple input tensors required "
             "as per tensorinfo_map",
         ),
-        "columnar_plain_value_for_several_inputs",
+        "several_inputs_need_a_columnar_object",
     ),
     post(
         MULTI + ":predict",
         {"inputs": {**MULTI_COLUMNS, "a": [[1.0, 2.0], [3.0]]}},
         error(400, "Encountered list at unexpected size: 1 at level: 1 expected size: 2"),
-        "columnar_ragged_tensor",
+        "columnar_tensors_must_not_be_ragged",
     ),
     post(
         MULTI + ":predict",
         {"inputs": {**MULTI_COLUMNS, "a": [[1.0, [2.0]]]}},
         error(400, "Encountered list at unexpected level: 2 expected < 2"),
-        "columnar_list_too_deep",
+        "columnar_lists_must_not_nest_too_deep",
     ),
     post(
         MULTI + ":predict",
         {"inputs": {**MULTI_COLUMNS, "a": [[[1.0, 2.0]], 3.0]}},
         error(400, "JSON Value: 3.0 found at incorrect level: 2 in the JSON DOM. Expected at level: 3"),
-        "columnar_value_too_shallow",
+        "columnar_values_must_sit_at_full_depth",
     ),
     post(
         MULTI + ":predict",
         {"inputs": {**MULTI_COLUMNS, "name": [{"b64": "!!!"}]}},
         error(400, "Unable to base64 decode"),
-        "columnar_bad_base64",
+        "bad_base64_is_400",
     ),
     post(
         f"{ODD}:predict",
@@ -652,6 +676,16 @@ CASES = [
         {"inputs": [1.0, 2.0]},
         Expect(body={"outputs": {"total": 3.0, "doubled": [2.0, 4.0]}}),
         "columnar_carries_scalar_outputs",
+    ),
+    # --- errors raised by the model itself ---------------------------------------------------------------
+    post(
+        MULTI + ":predict",
+        {"inputs": {**MULTI_COLUMNS, "a": [[1.0, 2.0], [3.0, 4.0]], "b": [1, 2, 3], "d": [0.5, 0.5]}},
+        Expect(
+            status=400, check=lambda doc: _assert_startswith(doc["error"], "Incompatible shapes: [2] vs. [3]")
+        ),
+        "a_graph_error_keeps_its_code_and_kernel_message",
+        inferred=True,
     ),
     # --- number formatting (json_tensor_test.cc float cases) -----------------------------------------
     post(
@@ -678,19 +712,23 @@ CASES = [
         f"{HALF}:predict",
         {"signature_name": "identity", "instances": [3.6799188]},
         Expect(numbers=["3.67991877"]),
-        "float_needing_nine_digits",
+        "a_float_is_written_with_nine_digits_when_six_do_not_round_trip",
     ),
     post(
         MULTI + ":predict",
         {"inputs": {**MULTI_COLUMNS, "a": [[0.1, 0.0]], "b": [0], "d": [0.2]}},
         Expect(has_number="0.30000000149011613"),
-        "double_needing_seventeen_digits",
+        "a_double_is_written_with_seventeen_digits_when_six_do_not_round_trip",
     ),
 ]
 
 
 def _assert_equal(actual: Any, expected: Any) -> None:
     assert actual == expected
+
+
+def _assert_startswith(text: str, prefix: str) -> None:
+    assert text.startswith(prefix), text
 
 
 def send(server: ModelServer, case: Case) -> requests.Response:

@@ -10,6 +10,12 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from serving.emulator.api import RestApi
+from serving.emulator.http_server import RestServer
+from serving.emulator.loader import load_registry
+from serving.emulator.model_config import plan_servables, read_model_configs
+from serving.emulator.predict import Predictor
+from serving.emulator.registry import Registry
 from serving.emulator.settings import Mount, Settings
 from tests.support.servers import free_port
 
@@ -26,11 +32,8 @@ def settings_for(models: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def registry(conformance_models: Path):
+def registry(conformance_models: Path) -> Registry:
     """The conformance models loaded in this process (warmup included), as the emulator loads them."""
-    from serving.emulator.loader import load_registry
-    from serving.emulator.model_config import plan_servables, read_model_configs
-
     settings = settings_for(conformance_models)
     configs = read_model_configs(settings)
     specs = [spec for config in configs for spec in plan_servables(config)]
@@ -38,12 +41,8 @@ def registry(conformance_models: Path):
 
 
 @contextmanager
-def serving(registry, settings: Settings) -> Iterator[str]:
+def serving(registry: Registry, settings: Settings) -> Iterator[str]:
     """A RestServer for `registry` on its own thread; yields its base URL."""
-    from serving.emulator.api import RestApi
-    from serving.emulator.http_server import RestServer
-    from serving.emulator.predict import Predictor
-
     predictor = Predictor(registry, settings.rest_api_num_threads, settings.request_timeout_seconds)
     server = RestServer(settings, RestApi(registry, predictor))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)

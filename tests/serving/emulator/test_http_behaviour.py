@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from serving.emulator.registry import Registry
 from tests.serving.emulator.conftest import serving, settings_for
 from tests.support.servers import ServerProcess
 
@@ -104,7 +105,7 @@ def test_an_oversized_body_is_refused_without_reading_it(conformance_emulator: S
 
 
 def test_a_model_call_past_the_deadline_is_504(
-    registry, conformance_models: Path, conformance_emulator: ServerProcess
+    registry: Registry, conformance_models: Path, conformance_emulator: ServerProcess
 ) -> None:
     iterations = iterations_lasting(conformance_emulator.url, 1.0)
     with serving(registry, settings_for(conformance_models, rest_api_timeout_in_ms=100)) as url:
@@ -113,7 +114,7 @@ def test_a_model_call_past_the_deadline_is_504(
     assert response.json()["error"].startswith("Deadline exceeded")
 
 
-def test_cors_headers_and_preflight_when_enabled(registry, conformance_models: Path) -> None:
+def test_cors_headers_and_preflight_when_enabled(registry: Registry, conformance_models: Path) -> None:
     with serving(registry, settings_for(conformance_models, rest_api_enable_cors_support=True)) as url:
         status = requests.get(url + "/v1/models/half_plus_two", timeout=30)
         preflight = requests.options(url + PREDICT, headers={"Origin": "https://app.example"}, timeout=30)

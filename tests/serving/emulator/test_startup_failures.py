@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from serving.emulator.errors import ConfigError
+from serving.emulator.registry import Registry
 from tests.serving.emulator.conftest import serving, settings_for
 from tests.support.servers import REPO_ROOT, free_port, python_cmd
 
@@ -73,7 +74,7 @@ def test_an_unreadable_savedmodel_stops_every_model_from_being_served(
     assert "1 servable(s) did not become available: {name: broken version: 7}" in line
 
 
-def test_a_busy_port_is_reported(registry, conformance_models: Path) -> None:
+def test_a_busy_port_is_reported(registry: Registry, conformance_models: Path) -> None:
     settings = settings_for(conformance_models)
     busy = f"cannot listen on 127.0.0.1:{settings.rest_api_port}: Address already in use"
     with serving(registry, settings), pytest.raises(ConfigError, match=busy), serving(registry, settings):
