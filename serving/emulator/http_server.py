@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -50,6 +51,14 @@ class RestServer(ThreadingHTTPServer):
             raise ConfigError(
                 f"cannot listen on {settings.rest_api_host}:{settings.rest_api_port}: {error.strerror}"
             ) from error
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        """A client that hangs up mid-request is routine; anything else is logged with its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("connection from %s ended: %s", client_address, error)
+        else:
+            log.exception("error serving %s", client_address)
 
 
 class RestRequestHandler(BaseHTTPRequestHandler):

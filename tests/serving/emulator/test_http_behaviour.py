@@ -129,3 +129,16 @@ def test_cors_headers_and_preflight_when_enabled(registry: Registry, conformance
 def test_no_cors_headers_by_default(conformance_emulator: ServerProcess) -> None:
     response = requests.get(conformance_emulator.url + "/v1/models/half_plus_two", timeout=30)
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_clients_hanging_up_mid_request_leave_no_traceback(conformance_emulator: ServerProcess) -> None:
+    host = urlsplit(conformance_emulator.url)
+    for _ in range(5):
+        with socket.create_connection((host.hostname, host.port), timeout=30) as connection:
+            connection.sendall(
+                f"POST {PREDICT} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{{".encode()
+            )
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    answer = requests.post(conformance_emulator.url + PREDICT, json={"instances": [1.0]}, timeout=30)
+    assert answer.json() == {"predictions": [2.5]}
+    assert "Traceback" not in conformance_emulator.log()
