@@ -14,14 +14,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import report
 from bench.coldstart import median_cold_start
 from bench.config import BenchConfig, parse_config
 from bench.load import Call, LoadResult, run_closed_loop
-from bench.memory import Memory, PeakMemory
 from bench.processes import start_codelab, start_emulator, start_function, start_tls_terminator
+from bench.proctree import Memory, PeakMemory, tree_cpu_s
 from bench.targets import direct, recommend_endpoint
 from bench.tls import write_self_signed_cert
 from tests.support.servers import ServerProcess
@@ -31,19 +32,57 @@ def _log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def measure(calls: dict[str, Call], config: BenchConfig) -> dict[str, LoadResult]:
+@dataclass(frozen=True)
+class Target:
+    """One thing to measure: its Call and the process serving it, if any, whose CPU time is counted."""
+
+    call: Call
+    server_pid: int | None = None
+
+
+@dataclass
+class Measured:
+    """A target's load result and the CPU seconds its server and the model server side spent meanwhile."""
+
+    load: LoadResult = field(default_factory=LoadResult)
+    server_cpu_s: float = 0.0
+    upstream_cpu_s: float = 0.0
+
+    def cpu_ms_per_request(self) -> dict[str, float | None]:
+        """CPU milliseconds per successful request: the target's own server, and the model server side."""
+        done = len(self.load.latencies_s)
+        return {
+            "server": round(self.server_cpu_s * 1000 / done, 3) if done else None,
+            "upstream": round(self.upstream_cpu_s * 1000 / done, 3) if done else None,
+        }
+
+
+def _cpu_s(pids: list[int]) -> float:
+    return sum(tree_cpu_s(pid) for pid in pids)
+
+
+def measure(targets: dict[str, Target], upstream_pids: list[int], config: BenchConfig) -> dict[str, Measured]:
     """Warm each target up, then measure them in `config.rounds` alternating slices."""
     users = config.user_ids
-    for name, call in calls.items():
+    for name, target in targets.items():
         _log(f"warming up {name}")
-        run_closed_loop(call, users, concurrency=config.concurrency, duration_s=config.warmup_s)
-    results = {name: LoadResult() for name in calls}
+        run_closed_loop(target.call, users, concurrency=config.concurrency, duration_s=config.warmup_s)
+    results = {name: Measured() for name in targets}
     for round_number in range(1, config.rounds + 1):
-        for name, call in calls.items():
+        for name, target in targets.items():
             _log(f"round {round_number}/{config.rounds}: {name}")
-            slice_s = config.duration_s / config.rounds
-            measured = run_closed_loop(call, users, concurrency=config.concurrency, duration_s=slice_s)
-            results[name] = results[name].merge(measured)
+            own = [target.server_pid] if target.server_pid else []
+            own_before, upstream_before = _cpu_s(own), _cpu_s(upstream_pids)
+            load = run_closed_loop(
+                target.call,
+                users,
+                concurrency=config.concurrency,
+                duration_s=config.duration_s / config.rounds,
+            )
+            result = results[name]
+            result.load = result.load.merge(load)
+            result.server_cpu_s += _cpu_s(own) - own_before
+            result.upstream_cpu_s += _cpu_s(upstream_pids) - upstream_before
     return results
 
 
@@ -55,18 +94,22 @@ def function_env(config: BenchConfig, cert: Path) -> dict[str, str]:
     return env
 
 
-def bench_scheme(serving_url: str, config: BenchConfig, cert: Path) -> tuple[dict[str, LoadResult], Memory]:
+def bench_scheme(
+    serving_url: str, upstream_pids: list[int], config: BenchConfig, cert: Path
+) -> tuple[dict[str, Measured], Memory]:
     """All three targets against one upstream URL; also the function's peak memory meanwhile."""
     with contextlib.ExitStack() as stack:
-        function = _stopped_on_exit(stack, start_function(serving_url, **function_env(config, cert)))
+        function = _stopped_on_exit(
+            stack, start_function(serving_url, config.function_source, **function_env(config, cert))
+        )
         codelab = _stopped_on_exit(stack, start_codelab(serving_url, REQUESTS_CA_BUNDLE=str(cert)))
-        calls = {
-            "direct": direct(serving_url, config.k, verify=str(cert)),
-            "function": recommend_endpoint(function.url, config.k),
-            "codelab": recommend_endpoint(codelab.url, config.k),
+        targets = {
+            "direct": Target(direct(serving_url, config.k, verify=str(cert))),
+            "function": Target(recommend_endpoint(function.url, config.k), function.process.pid),
+            "codelab": Target(recommend_endpoint(codelab.url, config.k), codelab.process.pid),
         }
         with PeakMemory(function.process.pid) as memory:
-            results = measure(calls, config)
+            results = measure(targets, upstream_pids, config)
         return results, memory.peak
 
 
@@ -82,19 +125,21 @@ def run(config: BenchConfig, argv: Sequence[str]) -> dict:
         _log(f"starting the model server on {config.models_dir}")
         emulator = _stopped_on_exit(stack, start_emulator(config.models_dir))
         tls = _stopped_on_exit(stack, start_tls_terminator(emulator.port, cert, key))
-        loads, peaks = {}, []
+        measured, peaks = {}, []
+        upstream_pids = [emulator.process.pid, tls.process.pid]
         for scheme, serving_url in (("http", emulator.url), ("https", tls.url)):
             _log(f"{scheme}: upstream {serving_url}")
-            loads[scheme], peak = bench_scheme(serving_url, config, cert)
+            measured[scheme], peak = bench_scheme(serving_url, upstream_pids, config, cert)
             peaks.append(peak)
         _log(f"timing {config.cold_starts} cold starts")
         cold_start_s, cold_starts = median_cold_start(
             {"TF_SERVING_URL": emulator.url, **function_env(config, cert)},
             list(config.user_ids[: config.cold_starts]),
+            config.function_source,
         )
     summaries = {
-        scheme: {name: load.summary() for name, load in by_target.items()}
-        for scheme, by_target in loads.items()
+        scheme: {name: m.load.summary() for name, m in by_target.items()}
+        for scheme, by_target in measured.items()
     }
     return report.as_json(
         summaries,
@@ -103,11 +148,16 @@ def run(config: BenchConfig, argv: Sequence[str]) -> dict:
         machine=report.machine(),
         peak_pss_mb=max(p.pss_mb for p in peaks),
         cold_start_runs_s=[round(t, 3) for t in cold_starts],
+        cpu_ms_per_request={
+            f"{scheme}/{name}": m.cpu_ms_per_request()
+            for scheme, by_target in measured.items()
+            for name, m in by_target.items()
+        },
         error_samples={
-            f"{scheme}/{name}": load.error_samples
-            for scheme, by_target in loads.items()
-            for name, load in by_target.items()
-            if load.error_samples
+            f"{scheme}/{name}": m.load.error_samples
+            for scheme, by_target in measured.items()
+            for name, m in by_target.items()
+            if m.load.error_samples
         },
         parameters={
             "command": shlex.join(["python", "-m", "bench", *argv]),
@@ -117,6 +167,7 @@ def run(config: BenchConfig, argv: Sequence[str]) -> dict:
             "users": config.users,
             "k": config.k,
             "function_threads": config.function_threads or "functions-framework default",
+            "function_source": str(config.function_source),
         },
         measured_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )

@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import requests
 
@@ -25,13 +26,13 @@ class ColdStartError(Exception):
     """The function did not answer 200 in time, or exited."""
 
 
-def time_one_start(env: Mapping[str, str], user: str, *, timeout_s: float = 30.0) -> float:
-    """Seconds from spawning the function to its first 200 on POST /recommend for `user`."""
+def time_one_start(env: Mapping[str, str], user: str, source: Path, *, timeout_s: float = 30.0) -> float:
+    """Seconds from spawning the function in `source` to its first 200 on POST /recommend for `user`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/recommend"
     started = time.perf_counter()
     process = subprocess.Popen(
-        function_cmd(port),
+        function_cmd(port, source),
         cwd=REPO_ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
@@ -55,7 +56,7 @@ def time_one_start(env: Mapping[str, str], user: str, *, timeout_s: float = 30.0
         process.wait(10)
 
 
-def median_cold_start(env: Mapping[str, str], users: list[str]) -> tuple[float, list[float]]:
+def median_cold_start(env: Mapping[str, str], users: list[str], source: Path) -> tuple[float, list[float]]:
     """Median and all of one cold start per user in `users` (a different user each, so no cache helps)."""
-    times = [time_one_start(env, user) for user in users]
+    times = [time_one_start(env, user, source) for user in users]
     return statistics.median(times), times

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+FUNCTION_SOURCE = REPO_ROOT / "functions" / "recommend" / "main.py"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class BenchConfig:
     k: int
     cold_starts: int
     function_threads: int | None
+    function_source: Path
 
     @property
     def user_ids(self) -> tuple[str, ...]:
@@ -67,5 +69,12 @@ def parse_config(argv: Sequence[str] | None = None) -> BenchConfig:
         default=None,
         help="gunicorn THREADS for the function (default: unset, so functions-framework's 4 per CPU)",
     )
+    add(
+        "--function-source",
+        type=Path,
+        default=FUNCTION_SOURCE,
+        help="the function's main.py (default: functions/recommend/main.py); to measure a candidate change",
+    )
     args = parser.parse_args(argv)
-    return BenchConfig(**{**vars(args), "models_dir": args.models_dir.resolve()})
+    resolved = {"models_dir": args.models_dir.resolve(), "function_source": args.function_source.resolve()}
+    return BenchConfig(**{**vars(args), **resolved})

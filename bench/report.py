@@ -73,17 +73,24 @@ def write(results: dict, path: Path) -> None:
 
 
 def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+    return "-" if value is None else f"{value:.2f}"
 
 
 def table(results: dict) -> str:
     """A plain-text table of every figure and target."""
-    lines = [f"{'scheme':<7}{'target':<10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}"]
+    lines = [
+        f"{'scheme':<7}{'target':<10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}"
+        f"{'cpu ms/req: server':>20}{'upstream':>10}"
+    ]
     for scheme in SCHEMES:
         for target in TARGETS:
             s = results[scheme][target]
+            cpu = results["cpu_ms_per_request"][f"{scheme}/{target}"]
             percentiles = "".join(f"{_ms(s[key]):>9}" for key in ("p50_ms", "p95_ms", "p99_ms"))
-            lines.append(f"{scheme:<7}{target:<10}{percentiles}{s['rps']:>9.1f}{s['errors']:>8}")
+            lines.append(
+                f"{scheme:<7}{target:<10}{percentiles}{s['rps']:>9.1f}{s['errors']:>8}"
+                f"{_ms(cpu['server']):>20}{_ms(cpu['upstream']):>10}"
+            )
     lines.append(f"cold start {results['cold_start_s']:.2f} s, peak RSS {results['peak_rss_mb']:.0f} MB")
     for name, check in results["targets"].items():
         lines.append(

@@ -1,4 +1,6 @@
-"""Memory of a process tree from /proc: resident set (RSS) and proportional set (PSS) summed over the tree.
+"""A process tree's memory and CPU time, from /proc.
+
+Memory is the resident set (RSS) and the proportional set (PSS), each summed over the tree.
 
 RSS counts pages shared between gunicorn's master and its forked worker twice, so it is the pessimistic
 figure; PSS splits shared pages between the processes that map them, which is closer to what a container's
@@ -54,6 +56,19 @@ def _kib_field(path: Path, field: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) used so far by `root` and its live descendants."""
+    ticks = 0
+    for pid in process_tree(root):
+        try:
+            stat = (PROC / str(pid) / "stat").read_text()
+        except OSError:
+            continue
+        utime, stime = stat.rsplit(")", 1)[1].split()[11:13]
+        ticks += int(utime) + int(stime)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def tree_memory(root: int) -> Memory:
