@@ -129,5 +129,7 @@ def _decode(text: str) -> str:
 
 
 class _EmptyBodyError(ServingError):
+    """A URL parse error that TF Serving answers with status 400 and no body."""
+
     def __init__(self, message: str) -> None:
         super().__init__(StatusCode.INVALID_ARGUMENT, message)
