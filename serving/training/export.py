@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+from tensorflow_serving.apis.prediction_log_pb2 import PredictionLog
 
 from serving.training.dataset import Ratings
 from serving.training.errors import ConfigError, ExportError
 from serving.training.ranking import RankingWeights
 from serving.training.retrieval import RetrievalWeights
-from serving.training.servables import UNFILTERED_TOP_K, RankingServable, RetrievalServable
+from serving.training.servables import UNFILTERED_TOP_K, RankingServable, RetrievalServable, Servable
 from serving.training.warmup import ranking_requests, retrieval_requests, write_warmup
 
 MODEL_NAMES = ("retrieval", "ranking")
 MODELS_CONFIG = "models.config"
 CONTAINER_BASE = "/models"  # where the folder is mounted for TF Serving, Cloud Run and the emulator
-
-
-@dataclass(frozen=True)
-class Exported:
-    """Where each model's exported version lives."""
-
-    version: int
-    paths: dict[str, Path]
 
 
 def models_config() -> str:
@@ -88,17 +80,15 @@ def export_models(
     ranking: RankingWeights,
     seen: np.ndarray,
     candidates: int,
-) -> Exported:
+) -> dict[str, Path]:
     """Save both models as `version`, then drop every other version so one pair is served."""
     servables = {
         "retrieval": (RetrievalServable(retrieval, seen, candidates), retrieval_requests(retrieval.users)),
         "ranking": (RankingServable(ranking), ranking_requests(ranking.users, ranking.titles, candidates)),
     }
-    paths = {}
     try:
         models_dir.mkdir(parents=True, exist_ok=True)
-        for name, (servable, warmup) in servables.items():
-            paths[name] = _save(models_dir / name, version, servable, warmup)
+        paths = {name: _save(models_dir / name, version, *parts) for name, parts in servables.items()}
         for name in MODEL_NAMES:
             for old in existing_versions(models_dir / name):
                 if old != version:
@@ -106,18 +96,15 @@ def export_models(
         (models_dir / MODELS_CONFIG).write_text(models_config())
     except OSError as error:
         raise ExportError(f"{models_dir}: cannot write the exported models ({error})") from error
-    return Exported(version, paths)
+    return paths
 
 
-def _save(model_dir: Path, version: int, servable: tf.Module, warmup: list) -> Path:
+def _save(model_dir: Path, version: int, servable: Servable, warmup: list[PredictionLog]) -> Path:
     """Save into a hidden folder first and rename it, so a server never sees a half-written version."""
     final = model_dir / str(version)
     partial = model_dir / f".partial-{version}"
     shutil.rmtree(partial, ignore_errors=True)
-    signatures = {"serving_default": servable.serve}
-    if isinstance(servable, RetrievalServable):
-        signatures["including_seen"] = servable.including_seen
-    tf.saved_model.save(servable, str(partial), signatures=signatures)
+    tf.saved_model.save(servable, str(partial), signatures=servable.signatures())
     write_warmup(partial, warmup)
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import asdict
-from importlib.metadata import version
+from importlib.metadata import version as version_of
 from pathlib import Path
+from typing import TypeVar
 
 import tensorflow as tf
 
@@ -19,6 +21,7 @@ from serving.training.ranking import train_ranking
 from serving.training.retrieval import train_retrieval
 
 METRICS_FILE = "metrics.json"
+T = TypeVar("T")
 LIBRARIES = ("tensorflow", "tensorflow-recommenders", "tf-keras", "tensorflow-serving-api", "numpy")
 
 
@@ -45,30 +48,18 @@ def load_split(config: TrainingConfig) -> Split:
 def train(config: TrainingConfig, data: Split) -> dict:
     """Train, export and measure both models; save the figures beside them."""
     tf.config.experimental.enable_op_determinism()
-    timings = {}
     seen = seen_matrix(data.train)
     check_candidates(seen, config.candidates)
-    started = time.monotonic()
-    ranking = train_ranking(data.train, config.ranking, config.seed)
-    timings["ranking_seconds"] = time.monotonic() - started
-    started = time.monotonic()
-    retrieval = train_retrieval(data.train, config.retrieval, config.seed)
-    timings["retrieval_seconds"] = time.monotonic() - started
-    started = time.monotonic()
-    exported = export_models(
-        config.models_dir,
-        config.version or next_version(config.models_dir),
-        retrieval,
-        ranking,
-        seen,
-        config.candidates,
-    )
-    timings["export_seconds"] = time.monotonic() - started
-    print(f"export: version {exported.version} in {config.models_dir}", flush=True)
-    figures = evaluate(config.models_dir, data)
+    version = config.version or next_version(config.models_dir)
+    clock = _Stopwatch()
+    ranking = clock.time("ranking", train_ranking, data.train, config.ranking, config.seed)
+    retrieval = clock.time("retrieval", train_retrieval, data.train, config.retrieval, config.seed)
+    models = config.models_dir
+    clock.time("export", export_models, models, version, retrieval, ranking, seen, config.candidates)
+    print(f"export: version {version} in {models}", flush=True)
     report = {
-        **figures,
-        "version": exported.version,
+        **evaluate(models, data),
+        "version": version,
         "data": {
             "source": data.train.source,
             "sha256": data.train.sha256,
@@ -78,11 +69,24 @@ def train(config: TrainingConfig, data: Split) -> dict:
         "candidates": config.candidates,
         "retrieval": asdict(config.retrieval),
         "ranking": asdict(config.ranking),
-        "training_seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
-        "libraries": {"python": platform.python_version(), **{name: version(name) for name in LIBRARIES}},
+        "training_seconds": clock.seconds,
+        "libraries": {"python": platform.python_version(), **{name: version_of(name) for name in LIBRARIES}},
     }
-    write_metrics(config.models_dir, report)
+    write_metrics(models, report)
     return report
+
+
+class _Stopwatch:
+    """Wall time of each named step, in seconds."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def time(self, step: str, function: Callable[..., T], *args: object) -> T:
+        started = time.monotonic()
+        result = function(*args)
+        self.seconds[step] = round(time.monotonic() - started, 1)
+        return result
 
 
 def write_metrics(models_dir: Path, report: dict) -> Path:

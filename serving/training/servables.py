@@ -35,7 +35,15 @@ def _with_zero_row(values: np.ndarray) -> tf.Variable:
     return tf.Variable(padded, trainable=False)
 
 
-class RetrievalServable(tf.Module):
+class Servable(tf.Module):
+    """A module TF Serving can load: its tf.functions become the SavedModel's signatures."""
+
+    def signatures(self) -> dict[str, tf.types.experimental.PolymorphicFunction]:
+        """Signature name -> function, `serving_default` first."""
+        raise NotImplementedError
+
+
+class RetrievalServable(Servable):
     """Brute-force top-N over every title, minus the titles each user rated in training."""
 
     def __init__(self, weights: RetrievalWeights, seen: np.ndarray, candidates: int) -> None:
@@ -50,6 +58,10 @@ class RetrievalServable(tf.Module):
         self._seen = _with_zero_row(seen)
         self._candidates = candidates
         self._unfiltered = max(candidates, UNFILTERED_TOP_K)
+
+    def signatures(self) -> dict[str, tf.types.experimental.PolymorphicFunction]:
+        """The function's signature and the evaluation's."""
+        return {"serving_default": self.serve, "including_seen": self.including_seen}
 
     @tf.function(input_signature=[USER_IDS])
     def serve(self, user_id: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -72,7 +84,7 @@ class RetrievalServable(tf.Module):
         return {"scores": best.values, "movie_titles": tf.gather(self._titles, best.indices)}
 
 
-class RankingServable(tf.Module):
+class RankingServable(Servable):
     """Predicted rating of (user, title) pairs from the biased matrix factorisation."""
 
     def __init__(self, weights: RankingWeights) -> None:
@@ -84,6 +96,10 @@ class RankingServable(tf.Module):
         self._user_factors = _with_zero_row(weights.user_factors)
         self._title_bias = _with_zero_row(weights.title_bias)
         self._title_factors = _with_zero_row(weights.title_factors)
+
+    def signatures(self) -> dict[str, tf.types.experimental.PolymorphicFunction]:
+        """Only the codelab's signature."""
+        return {"serving_default": self.serve}
 
     @tf.function(input_signature=[USER_IDS, MOVIE_TITLES])
     def serve(self, user_id: tf.Tensor, movie_title: tf.Tensor) -> dict[str, tf.Tensor]:

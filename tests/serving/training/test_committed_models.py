@@ -137,3 +137,8 @@ def test_saved_figures_are_those_of_the_committed_models(
     assert metrics["data"]["sha256"] == movielens.sha256
     measured = evaluate(MODELS, held_out_split)
     assert measured == pytest.approx({figure: metrics[figure] for figure in measured}, abs=1e-6)
+
+
+def test_ranking_rejects_inputs_of_different_lengths_clearly(rank) -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError, match="user_id and movie_title must have the same"):
+        rank(user_id=tf.constant(["15", "16"]), movie_title=tf.constant(["Star Wars (1977)"]))
