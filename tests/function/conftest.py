@@ -8,9 +8,8 @@ import pytest
 
 from functions.recommend.recommender.deadline import Deadline
 from functions.recommend.recommender.tfserving import ModelEndpoint, TFServingClient
-from tests.conftest import start_function
 from tests.function.faulty_server import FaultyServer
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, start_function
 
 # Short enough to keep fault tests quick, long enough for a loaded 2-core machine to answer normally.
 FAULT_DEADLINE_S = 1.5

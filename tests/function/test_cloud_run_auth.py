@@ -15,10 +15,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.conftest import start_function
 from tests.function.faulty_server import FaultyServer, reply
 from tests.function.tokens import jwt, service_account_file
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, start_function
 
 
 @pytest.fixture(scope="module")

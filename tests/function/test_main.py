@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.conftest import start_function
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, start_function
 
 USER = {"user_id": "15"}
 

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import COMMITTED_MODELS, start_emulator, start_function
 from tests.reliability.clients import DEADLINE_S
 from tests.reliability.faultproxy import FaultProxy
 from tests.reliability.restartable import RestartableServer
-from tests.support.servers import ServerProcess
+from tests.support.servers import COMMITTED_MODELS, ServerProcess, start_emulator, start_function
 
 
 @pytest.fixture(scope="session")

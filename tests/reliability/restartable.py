@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import models_available
-from tests.support.servers import ServerProcess, start_server
+from tests.support.servers import ServerProcess, models_available, start_server
 
 
 class RestartableServer:

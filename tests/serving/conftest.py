@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.servers import ServerProcess, free_port, http_ok, python_cmd, start_server
+from tests.support.servers import ServerProcess, http_ok, start_emulator
 
 EMULATOR_SERVER_HEADER = "tf-serving-emulator"
 
@@ -55,16 +55,7 @@ def start_emulator_on(models: Path) -> ServerProcess:
     """The emulator serving `models` (a /models folder with models.config) on a free port."""
     from tests.serving.conformance_models import SERVER_FLAGS
 
-    port = free_port()
-    cmd = python_cmd(
-        "-m",
-        "serving.emulator",
-        f"--rest_api_port={port}",
-        "--model_config_file=/models/models.config",
-        f"--mount={models}:/models",
-        *SERVER_FLAGS,
-    )
-    return start_server(cmd, port=port, ready=http_ok("/v1/models/half_plus_two"), timeout=180)
+    return start_emulator(models, *SERVER_FLAGS, ready=http_ok("/v1/models/half_plus_two"))
 
 
 def _is_emulator(url: str) -> bool:

@@ -16,6 +16,9 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+COMMITTED_MODELS = REPO_ROOT / "serving" / "cloudrun" / "models"
+FUNCTION_SOURCE = REPO_ROOT / "functions" / "recommend" / "main.py"
+MODEL_NAMES = ("retrieval", "ranking")
 
 
 def free_port() -> int:
@@ -96,3 +99,54 @@ def start_server(
 def python_cmd(*args: str) -> list[str]:
     """The current interpreter running `args` (so tests use the project's virtualenv)."""
     return [sys.executable, *args]
+
+
+def models_available(base_url: str, names: Sequence[str] = MODEL_NAMES) -> bool:
+    """True once every named model reports a version in state AVAILABLE."""
+    for name in names:
+        answer = requests.get(f"{base_url}/v1/models/{name}", timeout=2)
+        states = [v["state"] for v in answer.json().get("model_version_status", [])] if answer.ok else []
+        if "AVAILABLE" not in states:
+            return False
+    return True
+
+
+def emulator_cmd(port: int, models_dir: Path, *flags: str) -> list[str]:
+    """The emulator's command line serving `models_dir` (laid out for /models), as `make serve` runs it."""
+    return python_cmd(
+        "-m",
+        "serving.emulator",
+        f"--rest_api_port={port}",
+        "--model_config_file=/models/models.config",
+        f"--mount={models_dir}:/models",
+        *flags,
+    )
+
+
+def start_emulator(
+    models_dir: Path, *flags: str, ready: Callable[[str], bool] = models_available
+) -> ServerProcess:
+    """Serve `models_dir` with the emulator on a free port; return once `ready(url)`."""
+    port = free_port()
+    return start_server(emulator_cmd(port, models_dir, *flags), port=port, ready=ready, timeout=180)
+
+
+def start_function(serving_url: str, **env: str) -> ServerProcess:
+    """Run the function in a real functions-framework process pointed at `serving_url`."""
+    port = free_port()
+    cmd = python_cmd(
+        "-m",
+        "functions_framework",
+        f"--source={FUNCTION_SOURCE}",
+        "--target=recommend",
+        "--host=127.0.0.1",
+        f"--port={port}",
+    )
+    settings = {"TF_SERVING_URL": serving_url, **env}
+    return start_server(cmd, port=port, ready=_answers_health_checks, env=settings, timeout=60)
+
+
+def _answers_health_checks(base_url: str) -> bool:
+    """Any HTTP answer on /healthz means the function process is serving (requests raise until then)."""
+    requests.get(base_url + "/healthz", timeout=2)
+    return True
