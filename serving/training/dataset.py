@@ -69,7 +69,7 @@ def _read(config: DataConfig) -> RawMovieLens:
         return read_recbole()
     if config.source == "grouplens":
         return read_grouplens_zip(fetch_grouplens_zip(config.url, config.sha256, config.cache_dir))
-    if cached := cached_grouplens_zip(config.url, config.sha256, config.cache_dir):
+    if cached := cached_grouplens_zip(config.sha256, config.cache_dir):
         return read_grouplens_zip(cached)
     if recbole_installed():
         return read_recbole()

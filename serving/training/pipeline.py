@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from serving.training.config import TrainingConfig
 from serving.training.dataset import Split, load, split
+from serving.training.errors import ExportError
 from serving.training.evaluation import evaluate
 from serving.training.export import check_candidates, export_models, next_version, seen_matrix
 from serving.training.ranking import train_ranking
@@ -92,5 +93,8 @@ class _Stopwatch:
 def write_metrics(models_dir: Path, report: dict) -> Path:
     """metrics.json beside the models (TF Serving ignores files that are not version folders)."""
     path = models_dir / METRICS_FILE
-    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    try:
+        path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    except OSError as error:
+        raise ExportError(f"{path}: cannot write the figures ({error})") from error
     return path

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 # it matches GroupLens' own ml-100k.zip.md5 (0e33842e24a9c977be4e0107933c0723) for the same file.
 ML100K_SHA256 = "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"
 ZIP_FOLDER = "ml-100k"
+ZIP_NAME = "ml-100k.zip"  # the cached copy, whatever URL it came from (its SHA-256 is checked on every use)
 UITEM_FIELDS = 24  # id | title | release date | video release date | IMDb URL | 19 genre flags
 RECBOLE_VERSION = "1.2.1"
 # RecBole's converter stripped the trailing space GroupLens has on three titles and misspelt the
@@ -79,7 +81,10 @@ def read_grouplens_dir(folder: Path) -> RawMovieLens:
 
     def read(name: str) -> bytes | None:
         path = folder / name
-        return path.read_bytes() if path.is_file() else None
+        try:
+            return path.read_bytes() if path.is_file() else None
+        except OSError as error:
+            raise DataMissing(f"{source}: cannot read {name} ({error.strerror})") from error
 
     return _parse_grouplens(source, read)
 
@@ -96,7 +101,7 @@ def read_grouplens_zip(archive: Path) -> RawMovieLens:
                 return zipped.read(member) if member in members else None
 
             return _parse_grouplens(source, read)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as error:
         raise DataCorrupt(f"{source}: not a readable zip archive ({error})") from error
 
 
@@ -119,19 +124,19 @@ def read_recbole() -> RawMovieLens:
 
 def fetch_grouplens_zip(url: str, sha256: str, cache_dir: Path) -> Path:
     """Return the cached archive, downloading it once; either way its SHA-256 must match."""
-    cached = cache_dir / Path(urllib.parse.urlparse(url).path).name
+    if intact := cached_grouplens_zip(sha256, cache_dir):
+        return intact
+    cached = cache_dir / ZIP_NAME
     if cached.is_file():
-        if _sha256_of(cached) == sha256:
-            return cached
         print(f"Cached {cached} does not have the expected SHA-256; downloading it again.", flush=True)
         cached.unlink()
     _download(url, sha256, cached)
     return cached
 
 
-def cached_grouplens_zip(url: str, sha256: str, cache_dir: Path) -> Path | None:
+def cached_grouplens_zip(sha256: str, cache_dir: Path) -> Path | None:
     """The cached archive if it is already there and intact, else None."""
-    cached = cache_dir / Path(urllib.parse.urlparse(url).path).name
+    cached = cache_dir / ZIP_NAME
     return cached if cached.is_file() and _sha256_of(cached) == sha256 else None
 
 
