@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import report
 from bench.coldstart import median_cold_start
-from bench.config import BenchConfig, parse_config
+from bench.config import REPO_ROOT, BenchConfig, parse_config
 from bench.load import Call, LoadResult, run_closed_loop
 from bench.processes import start_codelab, start_emulator, start_function, start_tls_terminator
 from bench.proctree import Memory, PeakMemory, tree_cpu_s
@@ -118,6 +118,11 @@ def _stopped_on_exit(stack: contextlib.ExitStack, server: ServerProcess) -> Serv
     return server
 
 
+def _shown(path: Path) -> str:
+    """`path` relative to the repository when it is inside it, so results do not name the checkout."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def run(config: BenchConfig, argv: Sequence[str]) -> dict:
     """Start everything, measure, stop everything; return the results as written to JSON."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, contextlib.ExitStack() as stack:
@@ -167,7 +172,7 @@ def run(config: BenchConfig, argv: Sequence[str]) -> dict:
             "users": config.users,
             "k": config.k,
             "function_threads": config.function_threads or "functions-framework default",
-            "function_source": str(config.function_source),
+            "function_source": _shown(config.function_source),
         },
         measured_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
