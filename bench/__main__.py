@@ -9,81 +9,25 @@ alternating slices. Last, it times the function's cold start against the warm mo
 from __future__ import annotations
 
 import contextlib
+import logging
 import shlex
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import report
 from bench.coldstart import median_cold_start
+from bench.compare import Measured, Target, measure
 from bench.config import REPO_ROOT, BenchConfig, parse_config
-from bench.load import Call, LoadResult, run_closed_loop
 from bench.processes import start_codelab, start_emulator, start_function, start_tls_terminator
-from bench.proctree import Memory, PeakMemory, tree_cpu_s
+from bench.proctree import Memory, PeakMemory
 from bench.targets import direct, recommend_endpoint
 from bench.tls import write_self_signed_cert
 from tests.support.servers import ServerProcess
 
-
-def _log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One thing to measure: its Call and the process serving it, if any, whose CPU time is counted."""
-
-    call: Call
-    server_pid: int | None = None
-
-
-@dataclass
-class Measured:
-    """A target's load result and the CPU seconds its server and the model server side spent meanwhile."""
-
-    load: LoadResult = field(default_factory=LoadResult)
-    server_cpu_s: float = 0.0
-    upstream_cpu_s: float = 0.0
-
-    def cpu_ms_per_request(self) -> dict[str, float | None]:
-        """CPU milliseconds per successful request: the target's own server, and the model server side."""
-        done = len(self.load.latencies_s)
-        return {
-            "server": round(self.server_cpu_s * 1000 / done, 3) if done else None,
-            "upstream": round(self.upstream_cpu_s * 1000 / done, 3) if done else None,
-        }
-
-
-def _cpu_s(pids: list[int]) -> float:
-    return sum(tree_cpu_s(pid) for pid in pids)
-
-
-def measure(targets: dict[str, Target], upstream_pids: list[int], config: BenchConfig) -> dict[str, Measured]:
-    """Warm each target up, then measure them in `config.rounds` alternating slices."""
-    users = config.user_ids
-    for name, target in targets.items():
-        _log(f"warming up {name}")
-        run_closed_loop(target.call, users, concurrency=config.concurrency, duration_s=config.warmup_s)
-    results = {name: Measured() for name in targets}
-    for round_number in range(1, config.rounds + 1):
-        for name, target in targets.items():
-            _log(f"round {round_number}/{config.rounds}: {name}")
-            own = [target.server_pid] if target.server_pid else []
-            own_before, upstream_before = _cpu_s(own), _cpu_s(upstream_pids)
-            load = run_closed_loop(
-                target.call,
-                users,
-                concurrency=config.concurrency,
-                duration_s=config.duration_s / config.rounds,
-            )
-            result = results[name]
-            result.load = result.load.merge(load)
-            result.server_cpu_s += _cpu_s(own) - own_before
-            result.upstream_cpu_s += _cpu_s(upstream_pids) - upstream_before
-    return results
+log = logging.getLogger("bench")
 
 
 def function_env(config: BenchConfig, cert: Path) -> dict[str, str]:
@@ -127,16 +71,16 @@ def run(config: BenchConfig, argv: Sequence[str]) -> dict:
     """Start everything, measure, stop everything; return the results as written to JSON."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, contextlib.ExitStack() as stack:
         cert, key = write_self_signed_cert(Path(tmp))
-        _log(f"starting the model server on {config.models_dir}")
+        log.info(f"starting the model server on {config.models_dir}")
         emulator = _stopped_on_exit(stack, start_emulator(config.models_dir))
         tls = _stopped_on_exit(stack, start_tls_terminator(emulator.port, cert, key))
         measured, peaks = {}, []
         upstream_pids = [emulator.process.pid, tls.process.pid]
         for scheme, serving_url in (("http", emulator.url), ("https", tls.url)):
-            _log(f"{scheme}: upstream {serving_url}")
+            log.info(f"{scheme}: upstream {serving_url}")
             measured[scheme], peak = bench_scheme(serving_url, upstream_pids, config, cert)
             peaks.append(peak)
-        _log(f"timing {config.cold_starts} cold starts")
+        log.info(f"timing {config.cold_starts} cold starts")
         cold_start_s, cold_starts = median_cold_start(
             {"TF_SERVING_URL": emulator.url, **function_env(config, cert)},
             list(config.user_ids[: config.cold_starts]),
@@ -180,6 +124,7 @@ def run(config: BenchConfig, argv: Sequence[str]) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the table, write the JSON."""
+    logging.basicConfig(level=logging.INFO, format="[bench %(asctime)s] %(message)s", datefmt="%H:%M:%S")
     argv = list(sys.argv[1:] if argv is None else argv)
     config = parse_config(argv)
     results = run(config, argv)
