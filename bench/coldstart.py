@@ -52,7 +52,16 @@ def time_one_start(env: Mapping[str, str], user: str, source: Path, *, timeout_s
                 time.sleep(POLL_S)
         raise ColdStartError(f"no 200 from {url} within {timeout_s:.0f} s")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM the process group (gunicorn's master and worker), SIGKILL if it lingers."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
 
 

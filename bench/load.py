@@ -75,7 +75,7 @@ def run_closed_loop(call: Call, users: Sequence[str], *, concurrency: int, durat
                 started = time.perf_counter()
                 try:
                     call(session, user)
-                except (requests.RequestException, TargetError, ValueError, KeyError, IndexError) as error:
+                except (requests.RequestException, TargetError, ValueError, LookupError, TypeError) as error:
                     errors += 1
                     samples.append(f"{type(error).__name__}: {error}"[:300])
                     continue

@@ -13,7 +13,6 @@ from bench.load import Call, TargetError
 RETRIEVAL_URL_PATH = "/v1/models/retrieval:predict"
 RANKING_URL_PATH = "/v1/models/ranking:predict"
 TITLES_OUTPUT = "movie_titles"
-RATING_OUTPUT = "output_1"
 UPSTREAM_TIMEOUT_S = 10.0
 
 
