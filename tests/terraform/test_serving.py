@@ -1,5 +1,6 @@
 """TF Serving on Cloud Run: pinned image, port 8501, explicit flags, read-only models, probes."""
 
+import json
 import re
 
 import pytest
@@ -122,8 +123,13 @@ def test_batching_parameters_file_is_a_valid_text_proto_without_thread_count():
     allowed = [int(value) for value in re.findall(r"^allowed_batch_sizes:\s*(\d+)", text, re.MULTILINE)]
     max_batch_size = int(re.search(r"max_batch_size\s*\{\s*value:\s*(\d+)", text).group(1))
     # TF Serving refuses to start unless the allowed sizes increase and end at max_batch_size.
-    assert allowed == sorted(set(allowed))
-    assert allowed[-1] == max_batch_size
+    if allowed:
+        assert allowed == sorted(set(allowed))
+        assert allowed[-1] == max_batch_size
+    # ...and rejects any single request with more rows than max_batch_size: the function's ranking request has one
+    # row per retrieved candidate.
+    candidates = json.loads((CLOUDRUN_DIR / "models" / "metrics.json").read_text())["candidates"]
+    assert max_batch_size >= candidates
 
 
 def test_terraform_appends_the_thread_count_matching_the_vcpus(module):
