@@ -126,7 +126,7 @@ def test_batching_parameters_file_is_a_valid_text_proto_without_thread_count():
     if allowed:
         assert allowed == sorted(set(allowed))
         assert allowed[-1] == max_batch_size
-    # ...and rejects any single request with more rows than max_batch_size: the function's ranking request has one
+    # ...and rejects a request with more rows than max_batch_size: the ranking request has one
     # row per retrieved candidate.
     candidates = json.loads((CLOUDRUN_DIR / "models" / "metrics.json").read_text())["candidates"]
     assert max_batch_size >= candidates
