@@ -1,7 +1,7 @@
 """Start the processes a benchmark talks to: model server, function, codelab baseline, TLS terminator.
 
-The model server is started exactly as the test suite starts it (tests/conftest.py); the function too, except
-that its source file may be another one, to measure a candidate change side by side.
+The model server and the function start exactly as the test suite starts them (tests/support/servers.py); the
+function's source file may be another one, to measure a candidate change side by side.
 """
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ from pathlib import Path
 
 import requests
 
-from bench.config import FUNCTION_SOURCE
-from tests.conftest import start_emulator
-from tests.support.servers import ServerProcess, free_port, python_cmd, start_server
+from tests.support.servers import (
+    ServerProcess,
+    free_port,
+    function_cmd,
+    python_cmd,
+    start_emulator,
+    start_function,
+    start_server,
+)
 
 __all__ = [
-    "FUNCTION_SOURCE",
     "function_cmd",
     "start_codelab",
     "start_emulator",
@@ -25,30 +30,10 @@ __all__ = [
 ]
 
 
-def function_cmd(port: int, source: Path = FUNCTION_SOURCE) -> list[str]:
-    """The functions-framework command line serving `source`'s `recommend` on 127.0.0.1:`port`."""
-    return python_cmd(
-        "-m",
-        "functions_framework",
-        f"--source={source}",
-        "--target=recommend",
-        "--host=127.0.0.1",
-        f"--port={port}",
-    )
-
-
 def _answers_http(base_url: str) -> bool:
     """Any HTTP answer means the server is up (requests raises until then)."""
     requests.get(base_url + "/recommend", timeout=2)
     return True
-
-
-def start_function(serving_url: str, source: Path = FUNCTION_SOURCE, **env: str) -> ServerProcess:
-    """The function from `source` in a real functions-framework process, pointed at `serving_url`."""
-    port = free_port()
-    return start_server(
-        function_cmd(port, source), port=port, ready=_answers_http, env={"TF_SERVING_URL": serving_url, **env}
-    )
 
 
 def start_codelab(serving_url: str, **env: str) -> ServerProcess:

@@ -131,19 +131,25 @@ def start_emulator(
     return start_server(emulator_cmd(port, models_dir, *flags), port=port, ready=ready, timeout=180)
 
 
-def start_function(serving_url: str, **env: str) -> ServerProcess:
-    """Run the function in a real functions-framework process pointed at `serving_url`."""
-    port = free_port()
-    cmd = python_cmd(
+def function_cmd(port: int, source: Path = FUNCTION_SOURCE) -> list[str]:
+    """The functions-framework command line serving `source`'s `recommend` on 127.0.0.1:`port`."""
+    return python_cmd(
         "-m",
         "functions_framework",
-        f"--source={FUNCTION_SOURCE}",
+        f"--source={source}",
         "--target=recommend",
         "--host=127.0.0.1",
         f"--port={port}",
     )
+
+
+def start_function(serving_url: str, source: Path = FUNCTION_SOURCE, **env: str) -> ServerProcess:
+    """Run the function from `source` in a real functions-framework process pointed at `serving_url`."""
+    port = free_port()
     settings = {"TF_SERVING_URL": serving_url, **env}
-    return start_server(cmd, port=port, ready=_answers_health_checks, env=settings, timeout=60)
+    return start_server(
+        function_cmd(port, source), port=port, ready=_answers_health_checks, env=settings, timeout=60
+    )
 
 
 def _answers_health_checks(base_url: str) -> bool:
