@@ -27,6 +27,7 @@ from recommender.tfserving import ModelEndpoint, TFServingClient
 RECOMMEND_METHODS = ("POST", "OPTIONS")
 HEALTH_METHODS = ("GET", "HEAD", "OPTIONS")
 ROUTES = {"/": RECOMMEND_METHODS, "/recommend": RECOMMEND_METHODS, "/healthz": HEALTH_METHODS}
+NOT_FOUND_MESSAGE = "no such path; use POST /recommend or GET /healthz"
 
 
 def build_chain(config: Config) -> RecommendationChain:
@@ -36,6 +37,7 @@ def build_chain(config: Config) -> RecommendationChain:
         connect_timeout_s=config.connect_timeout_s,
         retries=config.upstream_retries,
         tokens=None if config.auth_mode == "none" else IdTokenCache(),
+        ca_bundle=config.ca_bundle,
     )
 
     def endpoint(url: str, model: str) -> ModelEndpoint:
@@ -59,6 +61,13 @@ CONFIG = load_config()
 LOGGER = configure_logging(CONFIG.log_level, CONFIG.project_id)
 CHAIN = build_chain(CONFIG)
 CORS = CorsPolicy(CONFIG.cors_allowed_origins)
+
+
+@functions_framework.errorhandler(404)
+def _framework_not_found(_error: Exception) -> flask.Response:
+    """functions-framework answers /robots.txt and /favicon.ico itself: make those 404s JSON too."""
+    response = error_response(NotFound(NOT_FOUND_MESSAGE))
+    return CORS.apply(flask.request, response)
 
 
 @functions_framework.http
@@ -86,7 +95,7 @@ def recommend(request: flask.Request) -> flask.Response:
 def _route(request: flask.Request, path: str, deadline: Deadline, log: RequestLog) -> flask.Response:
     methods = ROUTES.get(path)
     if methods is None:
-        raise NotFound("no such path; use POST /recommend or GET /healthz")
+        raise NotFound(NOT_FOUND_MESSAGE)
     if request.method == "OPTIONS":
         return CORS.preflight(request, methods)
     if request.method not in methods:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -99,6 +100,26 @@ def trickle(handler: _Handler, interval: float = 0.1, limit: float = 5.0) -> Non
     handler.close_connection = True
 
 
+def trickle_body(handler: _Handler, interval: float = 0.1, limit: float = 5.0) -> None:
+    """Send complete headers, then a long body one byte at a time."""
+    stop = time.monotonic() + limit
+    body = b'{"outputs": "' + b"." * 1000 + b'"}'
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        for byte in body:
+            if time.monotonic() > stop:
+                break
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(interval)
+    except OSError:
+        pass
+    handler.close_connection = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -155,9 +176,13 @@ class _Server(ThreadingHTTPServer):
 class FaultyServer:
     """The server, started on a free loopback port in a background thread."""
 
-    def __init__(self, upstream: str | None = None):
+    def __init__(self, upstream: str | None = None, tls: ssl.SSLContext | None = None):
+        """With `tls` (a server-side context) it speaks HTTPS."""
         self._server = _Server(upstream)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 

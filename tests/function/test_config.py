@@ -31,7 +31,9 @@ def test_tf_serving_url_is_the_base_of_both_models_unless_one_is_overridden():
     assert config.ranking_url == "http://ranker:8501"
 
 
-def test_every_variable_is_read():
+def test_every_variable_is_read(tmp_path):
+    ca_bundle = tmp_path / "ca.pem"
+    ca_bundle.write_text("")
     env = {
         "RETRIEVAL_MODEL": "candidates",
         "RANKING_MODEL": "rater",
@@ -49,6 +51,7 @@ def test_every_variable_is_read():
         "MAX_BODY_BYTES": "1024",
         "CORS_ALLOWED_ORIGINS": "https://app.example.com, http://localhost:5000/",
         "AUTH_MODE": "ID_TOKEN",
+        "REQUESTS_CA_BUNDLE": str(ca_bundle),
         "LOG_LEVEL": "warning",
         "GOOGLE_CLOUD_PROJECT": "my-project",
     }
@@ -69,6 +72,7 @@ def test_every_variable_is_read():
         max_body_bytes=1024,
         cors_allowed_origins=("https://app.example.com", "http://localhost:5000"),
         auth_mode="id_token",
+        ca_bundle=str(ca_bundle),
         log_level="WARNING",
         project_id="my-project",
     )
@@ -110,6 +114,7 @@ def test_blank_values_count_as_unset():
         ("CORS_ALLOWED_ORIGINS", ","),
         ("AUTH_MODE", "basic"),
         ("LOG_LEVEL", "chatty"),
+        ("REQUESTS_CA_BUNDLE", "/no/such/ca-bundle.pem"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_its_variable(variable: str, value: str):

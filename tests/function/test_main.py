@@ -121,6 +121,13 @@ def test_an_unknown_path_gets_a_404(function):
     assert (response.status_code, error_code(response)) == (404, "not_found")
 
 
+@pytest.mark.parametrize("path", ["/robots.txt", "/favicon.ico"])
+def test_paths_functions_framework_answers_itself_get_the_same_json_404(function, path):
+    response = requests.get(function.url + path, headers={"Origin": "https://app.example.com"}, timeout=10)
+    assert (response.status_code, error_code(response)) == (404, "not_found")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
 def test_a_browser_preflight_is_answered_for_any_origin_by_default(function):
     response = requests.options(
         function.url + "/recommend",

@@ -11,7 +11,7 @@ from functions.recommend.recommender.auth import IdTokenCache
 from functions.recommend.recommender.deadline import Deadline
 from functions.recommend.recommender.errors import UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable
 from functions.recommend.recommender.tfserving import ModelEndpoint, TFServingClient
-from tests.function.faulty_server import delay, reply, reset, trickle
+from tests.function.faulty_server import delay, reply, reset, trickle, trickle_body
 from tests.function.model_answers import AVAILABLE, CODELAB_RETRIEVAL, retrieval_outputs
 from tests.support.servers import free_port
 
@@ -142,12 +142,16 @@ def test_a_slow_answer_times_out_at_the_deadline(client, endpoint, scripted):
     assert 0.35 < elapsed(started) < 0.4 + SLACK_S
 
 
-def test_a_server_trickling_bytes_cannot_hold_the_caller_past_the_deadline(client, endpoint, scripted):
-    scripted.script("retrieval", "predict", lambda handler: trickle(handler, interval=0.05, limit=2.0))
+@pytest.mark.parametrize("trickling", [trickle, trickle_body], ids=["headers", "body"])
+def test_a_server_trickling_bytes_cannot_hold_the_caller_past_the_deadline(
+    client, endpoint, scripted, trickling
+):
+    scripted.script("retrieval", "predict", lambda handler: trickling(handler, interval=0.05, limit=2.0))
     started = time.monotonic()
     with pytest.raises(UpstreamTimeout):
         client.predict(endpoint, {"input_1": ["1"]}, Deadline(0.4))
     assert elapsed(started) < 0.4 + SLACK_S
+    assert len(scripted.requests("retrieval", "predict")) == 1
 
 
 def test_retries_stop_at_the_deadline(client, endpoint, scripted):

@@ -43,6 +43,7 @@ class Config:
     max_body_bytes: int = 16384
     cors_allowed_origins: tuple[str, ...] = ("*",)
     auth_mode: str = "auto"
+    ca_bundle: str | None = None
     log_level: str = "INFO"
     project_id: str | None = None
 
@@ -70,6 +71,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> Config:
         max_body_bytes=reader.bounded("MAX_BODY_BYTES", Config.max_body_bytes, 64, 1 << 20),
         cors_allowed_origins=reader.origins("CORS_ALLOWED_ORIGINS", Config.cors_allowed_origins),
         auth_mode=reader.choice("AUTH_MODE", Config.auth_mode, AUTH_MODES),
+        ca_bundle=reader.existing_path("REQUESTS_CA_BUNDLE"),
         log_level=reader.choice("LOG_LEVEL", Config.log_level, LOG_LEVELS, fold=str.upper),
         project_id=reader.text("GOOGLE_CLOUD_PROJECT"),
     )
@@ -124,6 +126,12 @@ class _EnvReader:
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ConfigError(name, "must not carry credentials, a query or a fragment")
         return raw.rstrip("/")
+
+    def existing_path(self, name: str) -> str | None:
+        raw = self.text(name)
+        if raw is not None and not os.path.exists(raw):
+            raise ConfigError(name, f"no such file or directory: {raw!r}")
+        return raw
 
     def name(self, name: str, default: str) -> str:
         return self.optional_name(name) or default

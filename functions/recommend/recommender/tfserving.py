@@ -1,35 +1,48 @@
 """TensorFlow Serving REST client: pooled keep-alive connections, deadline-bounded attempts, bounded retries.
 
-Every attempt runs on a worker thread and the caller waits at most the time left on its deadline, so
-nothing (DNS, a server that trickles bytes, an ID-token fetch) can hold a request past the deadline;
-the socket timeouts are set from the same deadline so abandoned attempts end soon after.
+Calls run on the request's own thread. The socket timeouts come from the deadline (connect: the smaller
+of CONNECT_TIMEOUT_S and the time left; each read: the time left), the body is read in chunks with the
+deadline checked between them, and `watchdog.deadline_guard` cuts off a server that keeps a read alive
+by trickling bytes; so an attempt ends within a tick of the deadline.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import functools
 import json
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3.exceptions
+from requests.structures import CaseInsensitiveDict
 
 from .auth import IdTokenCache
 from .deadline import Deadline
 from .errors import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from .watchdog import Guard, GuardedAdapter, deadline_guard
 
 MAX_RESPONSE_BYTES = 8 << 20
+READ_CHUNK_BYTES = 64 * 1024
 BACKOFF_BASE_S = 0.05
 # Not worth starting an attempt (or a retry) with less time than this left on the deadline.
 MIN_ATTEMPT_S = 0.02
-SOCKET_GRACE_S = 0.25
 RETRY_STATUSES = frozenset({502, 503, 504})
-_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+_GET_HEADERS = {"Accept": "application/json", "User-Agent": "recommend-function"}
+_POST_HEADERS = {**_GET_HEADERS, "Content-Type": "application/json"}
+_NO_PROXIES: dict[str, str] = {}
+# The body is read from urllib3 directly, so its errors arrive unwrapped by requests.
+_TIMED_OUT = (requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError)
+_BROKEN = (
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +54,31 @@ class ModelEndpoint:
     label: str | None = None
     audience: str | None = None
 
+    @cached_property
     def status_url(self) -> str:
         # The status route ignores labels (it always lists every version), so none is added.
-        return f"{self.base_url}/v1/models/{quote(self.model, safe='')}"
+        return _normalized_url(f"{self.base_url}/v1/models/{quote(self.model, safe='')}")
 
-    def model_url(self) -> str:
+    @cached_property
+    def metadata_url(self) -> str:
+        return _normalized_url(self._model_url + "/metadata")
+
+    @cached_property
+    def predict_url(self) -> str:
+        return _normalized_url(self._model_url + ":predict")
+
+    @property
+    def _model_url(self) -> str:
         label = f"/labels/{quote(self.label, safe='')}" if self.label else ""
-        return self.status_url() + label
+        return f"{self.base_url}/v1/models/{quote(self.model, safe='')}{label}"
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized_url(url: str) -> str:
+    """`url` as requests would send it (IDNA host, quoting), worked out once rather than per call."""
+    request = requests.PreparedRequest()
+    request.prepare_url(url, None)
+    return request.url
 
 
 @dataclass(frozen=True)
@@ -64,11 +95,15 @@ class _Retryable(Exception):
         self.error = error
 
 
-def new_session(pool_size: int) -> requests.Session:
-    """A session keeping up to `pool_size` connections alive per host; retries are ours, not urllib3's."""
+def new_session(pool_size: int, ca_bundle: str | None = None) -> requests.Session:
+    """A session keeping up to `pool_size` connections alive per host; retries are ours, not urllib3's.
+
+    It trusts `ca_bundle` (a file or directory of PEM certificates) instead of certifi's roots when given.
+    """
     session = requests.Session()
     session.trust_env = False  # no proxies or .netrc credentials picked up from the environment
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.verify = ca_bundle or True
+    adapter = GuardedAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -84,11 +119,10 @@ class TFServingClient:
         connect_timeout_s: float,
         retries: int,
         tokens: IdTokenCache | None = None,
+        ca_bundle: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self._session = new_session(pool_size)
-        # Twice the pool so attempts abandoned at their deadline cannot starve new ones.
-        self._executor = concurrent.futures.ThreadPoolExecutor(2 * pool_size, thread_name_prefix="tfserving")
+        self._session = new_session(pool_size, ca_bundle)
         self._connect_timeout_s = connect_timeout_s
         self._retries = retries
         self._tokens = tokens
@@ -96,27 +130,26 @@ class TFServingClient:
 
     def predict(self, endpoint: ModelEndpoint, inputs: Mapping[str, Any], deadline: Deadline) -> Any:
         """POST a columnar predict request; returns its `outputs` value."""
-        answer = self._call("POST", endpoint, endpoint.model_url() + ":predict", {"inputs": inputs}, deadline)
+        body = json.dumps({"inputs": inputs}, separators=(",", ":")).encode()
+        answer = self._call("POST", endpoint, endpoint.predict_url, body, deadline)
         if "outputs" not in answer:
             raise UpstreamBadResponse(f"{endpoint.model} model answered without outputs")
         return answer["outputs"]
 
     def metadata(self, endpoint: ModelEndpoint, deadline: Deadline) -> dict[str, Any]:
         """GET the model's signature metadata."""
-        return self._call("GET", endpoint, endpoint.model_url() + "/metadata", None, deadline)
+        return self._call("GET", endpoint, endpoint.metadata_url, None, deadline)
 
     def status(self, endpoint: ModelEndpoint, deadline: Deadline) -> dict[str, Any]:
         """GET the model's version status list."""
-        return self._call("GET", endpoint, endpoint.status_url(), None, deadline)
+        return self._call("GET", endpoint, endpoint.status_url, None, deadline)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
         self._session.close()
 
     def _call(
-        self, method: str, endpoint: ModelEndpoint, url: str, payload: Any, deadline: Deadline
+        self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None, deadline: Deadline
     ) -> dict[str, Any]:
-        body = None if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         failure: UpstreamError | None = None
         for attempt in range(self._retries + 1):
             if attempt:
@@ -138,24 +171,47 @@ class TFServingClient:
     def _attempt(
         self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None, deadline: Deadline
     ) -> _Reply:
+        request = self._prepare(method, endpoint, url, body)
         remaining = deadline.remaining()
-        # The socket may wait a little longer than the caller, so that the caller's wait decides (504).
-        timeout = (min(self._connect_timeout_s, remaining), remaining + SOCKET_GRACE_S)
-        future = self._executor.submit(self._send, method, endpoint, url, body, timeout)
-        try:
-            reply = future.result(timeout=remaining)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise UpstreamTimeout(f"{endpoint.model} model did not answer in time", detail=url) from None
-        except requests.ReadTimeout as err:
-            raise UpstreamTimeout(f"{endpoint.model} model did not answer in time", detail=str(err)) from err
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
-            error = UpstreamUnavailable(f"{endpoint.model} model server is unreachable", detail=str(err))
-            raise _Retryable(error) from err
-        except requests.RequestException as err:
-            raise UpstreamBadResponse(
-                f"{endpoint.model} model answer is unreadable", detail=str(err)
-            ) from err
+        with deadline_guard(remaining) as guard:
+            try:
+                reply = self._exchange(request, endpoint, deadline, remaining)
+            except _TIMED_OUT as err:
+                raise _timeout(endpoint, err) from err
+            except _BROKEN as err:
+                raise _broken(endpoint, guard, err) from err
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
+                raise UpstreamBadResponse(
+                    f"{endpoint.model} model answer is unreadable", detail=str(err)
+                ) from err
+        if guard.fired:  # cut off mid-answer: what arrived (e.g. half the headers) is not the answer
+            raise _timeout(endpoint, "cut off at the deadline")
+        return self._checked(endpoint, reply)
+
+    def _prepare(
+        self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None
+    ) -> requests.PreparedRequest:
+        """The request, built directly: Session.request would merge cookies, settings and env per call."""
+        headers = CaseInsensitiveDict(_GET_HEADERS if body is None else _POST_HEADERS)
+        if body is not None:
+            headers["Content-Length"] = str(len(body))
+        if endpoint.audience and self._tokens:
+            headers["Authorization"] = f"Bearer {self._tokens.token(endpoint.audience)}"
+        request = requests.PreparedRequest()
+        request.method, request.url, request.headers, request.body = method, url, headers, body
+        return request
+
+    def _exchange(
+        self, request: requests.PreparedRequest, endpoint: ModelEndpoint, deadline: Deadline, remaining: float
+    ) -> _Reply:
+        """One HTTP exchange; each socket wait is bounded by the time left."""
+        timeout = (min(self._connect_timeout_s, remaining), remaining)
+        with self._session.send(
+            request, timeout=timeout, stream=True, allow_redirects=False, proxies=_NO_PROXIES
+        ) as response:
+            return _Reply(response.status_code, _read_body(endpoint, response.raw, deadline))
+
+    def _checked(self, endpoint: ModelEndpoint, reply: _Reply) -> _Reply:
         if reply.status == 401 and endpoint.audience and self._tokens:
             self._tokens.invalidate(endpoint.audience)
             raise _Retryable(_status_error(endpoint, reply))
@@ -163,29 +219,32 @@ class TFServingClient:
             raise _Retryable(_status_error(endpoint, reply))
         return reply
 
-    def _send(
-        self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None, timeout: tuple[float, float]
-    ) -> _Reply:
-        """One HTTP exchange (runs on a worker thread)."""
-        headers = dict(_HEADERS)
-        if endpoint.audience and self._tokens:
-            headers["Authorization"] = f"Bearer {self._tokens.token(endpoint.audience)}"
-        with self._session.request(
-            method, url, data=body, headers=headers, timeout=timeout, stream=True, allow_redirects=False
-        ) as response:
-            return _Reply(response.status_code, _read_limited(endpoint, response))
 
-
-def _read_limited(endpoint: ModelEndpoint, response: requests.Response) -> bytes:
+def _read_body(endpoint: ModelEndpoint, raw: urllib3.BaseHTTPResponse, deadline: Deadline) -> bytes:
+    """The whole body, at most MAX_RESPONSE_BYTES, read as it arrives; stops at the deadline."""
     chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
+    while chunk := raw.read1(READ_CHUNK_BYTES, decode_content=True):
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
             raise UpstreamBadResponse(
                 f"{endpoint.model} model answer is larger than {MAX_RESPONSE_BYTES} bytes"
             )
+        if deadline.expired():
+            raise UpstreamTimeout(f"{endpoint.model} model did not answer in time", detail="body too slow")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _timeout(endpoint: ModelEndpoint, why: object) -> UpstreamTimeout:
+    return UpstreamTimeout(f"{endpoint.model} model did not answer in time", detail=str(why))
+
+
+def _broken(endpoint: ModelEndpoint, guard: Guard, err: Exception) -> Exception:
+    """A dropped connection: the watchdog's doing at the deadline (a timeout), else worth a retry."""
+    if guard.fired:
+        return _timeout(endpoint, err)
+    error = UpstreamUnavailable(f"{endpoint.model} model server is unreachable", detail=str(err))
+    return _Retryable(error)
 
 
 def _decode(endpoint: ModelEndpoint, reply: _Reply) -> dict[str, Any]:
