@@ -33,8 +33,11 @@ class Recommendation:
 
 
 def rank_order(ratings: Sequence[float]) -> list[int]:
-    """Candidate indices by descending rating; equal ratings keep retrieval order (sorted() is stable)."""
-    return sorted(range(len(ratings)), key=lambda index: -ratings[index])
+    """Candidate indices by descending rating; equal ratings keep retrieval order.
+
+    sorted() is stable, also with reverse=True: equal keys keep their original order.
+    """
+    return sorted(range(len(ratings)), key=ratings.__getitem__, reverse=True)
 
 
 class DiscoveredOnce(Generic[T]):
