@@ -83,10 +83,10 @@ def _k(value: Any) -> int | None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadRequest("k must be an integer", code="invalid_k")
-    if not 1 <= value <= MAX_K:
-        raise BadRequest(
-            f"k must be between 1 and the number of candidates (at most {MAX_K})", code="k_out_of_range"
-        )
+    if value < 1:
+        raise BadRequest("k must be at least 1", code="k_out_of_range")
+    if value > MAX_K:  # the model's own candidate count, known after retrieval, bounds it further
+        raise BadRequest(f"k must be at most {MAX_K}", code="k_out_of_range")
     return value
 
 
