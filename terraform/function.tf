@@ -98,6 +98,6 @@ resource "google_cloudfunctions2_function" "recommend" {
     google_cloud_run_service_iam_member.function_invokes_serving, # so the first request after apply is authorized
     google_project_iam_member.function_build_writes_logs,
     google_artifact_registry_repository_iam_member.function_build_pushes_images,
-    google_storage_bucket_iam_member.function_build_reads_source,
+    google_project_iam_member.function_build_reads_sources,
   ]
 }

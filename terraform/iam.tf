@@ -57,10 +57,13 @@ resource "google_artifact_registry_repository_iam_member" "function_build_pushes
   member     = "serviceAccount:${google_service_account.function_build.email}"
 }
 
-resource "google_storage_bucket_iam_member" "function_build_reads_source" {
-  bucket = google_storage_bucket.private["source"].name
-  role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${google_service_account.function_build.email}"
+# 2nd gen copies the uploaded zip into a Google-created staging bucket (gcf-v2-sources-<project number>-<region>) and
+# builds from there; that bucket is not ours to grant on, so reading sources needs the project-level role (as in
+# GoogleCloudPlatform/terraform-google-cloud-functions' list of the build account's minimum roles).
+resource "google_project_iam_member" "function_build_reads_sources" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = "serviceAccount:${google_service_account.function_build.email}"
 }
 
 # ---- Who may call the function ----------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_service_accounts_hold_only_their_listed_grants(module):
         "function_build": {
             ("roles/logging.logWriter", "project"),
             ("roles/artifactregistry.writer", "google_artifact_registry_repository.function_images"),
-            ("roles/storage.objectViewer", 'google_storage_bucket.private["source"]'),
+            ("roles/storage.objectViewer", "project"),  # the source sits in Google's staging bucket
         },
     }
     for account, grants in expected.items():

@@ -49,3 +49,24 @@ def test_readme_documents_every_input_and_output(module):
     readme = (TERRAFORM_DIR / "README.md").read_text()
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", readme, re.MULTILINE))
     assert set(module.variables) | set(module.outputs) <= documented
+
+
+def _terraform_code() -> str:
+    """Every .tf file of the module, comments removed."""
+    text = "\n".join(path.read_text() for path in sorted(TERRAFORM_DIR.glob("*.tf")))
+    return re.sub(r"(?m)^\s*#.*$|\s#(?!checkov).*$", "", text)
+
+
+def test_every_reference_names_something_the_module_declares():
+    # `terraform validate` needs providers, which cannot be downloaded here; this catches its most common finding.
+    code = _terraform_code()
+    resources = set(re.findall(r'resource\s+"(\w+)"\s+"(\w+)"', code))
+    data = set(re.findall(r'data\s+"(\w+)"\s+"(\w+)"', code))
+    variables = set(re.findall(r'variable\s+"(\w+)"', code))
+    locals_ = set(re.findall(r"(?m)^\s{2}(\w+)\s*=", "\n".join(re.findall(r"locals\s*\{(.*?)\n\}", code, re.S))))
+    for kind, name in set(re.findall(r"(?<!data\.)\b((?:google|archive)_\w+)\.(\w+)", code)):
+        assert (kind, name) in resources, f"{kind}.{name} is not declared"
+    for kind, name in set(re.findall(r"\bdata\.(\w+)\.(\w+)", code)):
+        assert (kind, name) in data, f"data.{kind}.{name} is not declared"
+    assert set(re.findall(r"\bvar\.(\w+)", code)) <= variables
+    assert set(re.findall(r"\blocal\.(\w+)", code)) <= locals_
