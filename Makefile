@@ -33,7 +33,7 @@ $(VENV_STAMP): requirements-dev.txt functions/recommend/requirements.txt
 
 setup: $(VENV_STAMP) ## Create the virtualenv with every development dependency
 
-run: $(VENV_STAMP) ## Serve recommendations locally: model server + function on :$(FUNCTION_PORT)
+run: $(VENV_STAMP) ## Serve recommendations locally: model server (:8501) + function (:8080); Ctrl-C stops both
 	@MODELS_DIR=$(MODELS_DIR) TF_SERVING_PORT=$(TF_SERVING_PORT) FUNCTION_PORT=$(FUNCTION_PORT) \
 		PY=$(PY) bash scripts/run.sh
 
