@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from urllib3.connectionpool import HTTPConnectionPool
 
-from functions.recommend.recommender import tfserving
+from functions.recommend.recommender import tfserving, watchdog
 from functions.recommend.recommender.auth import IdTokenCache
 from functions.recommend.recommender.deadline import Deadline
 from functions.recommend.recommender.errors import UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable
@@ -189,7 +191,7 @@ def test_sequential_calls_reuse_one_kept_alive_connection(client, endpoint, scri
 
 def test_an_id_token_is_sent_when_the_endpoint_has_an_audience(scripted, deadline):
     fetched: list[str] = []
-    tokens = IdTokenCache(lambda audience: fetched.append(audience) or f"token-{len(fetched)}")
+    tokens = IdTokenCache(lambda audience, _timeout: fetched.append(audience) or f"token-{len(fetched)}")
     client = TFServingClient(pool_size=2, connect_timeout_s=0.5, retries=2, tokens=tokens)
     secured = ModelEndpoint(scripted.url, "retrieval", audience="https://models.example.run.app")
     scripted.always("retrieval", "predict", reply(200, OK), times=3)
@@ -202,10 +204,76 @@ def test_an_id_token_is_sent_when_the_endpoint_has_an_audience(scripted, deadlin
 
 def test_a_rejected_token_is_replaced_and_the_call_retried(scripted, deadline):
     fetched: list[str] = []
-    tokens = IdTokenCache(lambda audience: fetched.append(audience) or f"token-{len(fetched)}")
+    tokens = IdTokenCache(lambda audience, _timeout: fetched.append(audience) or f"token-{len(fetched)}")
     client = TFServingClient(pool_size=2, connect_timeout_s=0.5, retries=2, tokens=tokens)
     secured = ModelEndpoint(scripted.url, "retrieval", audience="https://models.example.run.app")
     scripted.script("retrieval", "predict", reply(401, "Unauthorized", "text/html"), reply(200, OK))
     assert client.predict(secured, {"input_1": ["1"]}, deadline) == OK["outputs"]
     client.close()
     assert [s.headers["Authorization"] for s in scripted.requests()] == ["Bearer token-1", "Bearer token-2"]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_credentials_still_refused_after_one_new_token_make_the_server_unavailable(
+    scripted, deadline, status
+):
+    fetched: list[str] = []
+    tokens = IdTokenCache(lambda audience, _timeout: fetched.append(audience) or f"token-{len(fetched)}")
+    client = TFServingClient(pool_size=2, connect_timeout_s=0.5, retries=2, tokens=tokens)
+    secured = ModelEndpoint(scripted.url, "retrieval", audience="https://models.example.run.app")
+    scripted.always("retrieval", "predict", reply(status, "Forbidden", "text/html"))
+    with pytest.raises(UpstreamUnavailable) as raised:
+        client.predict(secured, {"input_1": ["1"]}, deadline)
+    client.close()
+    assert raised.value.status == 503 and raised.value.upstream_status == status
+    assert [s.headers["Authorization"] for s in scripted.requests()] == ["Bearer token-1", "Bearer token-2"]
+
+
+def test_a_token_source_that_hangs_fails_the_call_within_its_deadline(scripted):
+    release = threading.Event()
+    tokens = IdTokenCache(lambda _audience, _timeout: release.wait(10) and "never")
+    client = TFServingClient(pool_size=2, connect_timeout_s=0.5, retries=2, tokens=tokens)
+    secured = ModelEndpoint(scripted.url, "retrieval", audience="https://models.example.run.app")
+    started = time.monotonic()
+    try:
+        with pytest.raises(UpstreamTimeout):
+            client.predict(secured, {"input_1": ["1"]}, Deadline(0.5))
+        assert elapsed(started) < 0.5 + SLACK_S
+        assert scripted.requests() == []
+    finally:
+        release.set()
+        client.close()
+
+
+def test_error_details_for_the_log_carry_no_input_values(client, endpoint, scripted, deadline):
+    tf_serving_400 = {
+        "error": 'JSON Value: "15" Type: String is not of expected type: float\nand "Star Wars (1977)"'
+    }
+    scripted.script("retrieval", "predict", reply(400, tf_serving_400))
+    with pytest.raises(UpstreamBadResponse) as raised:
+        client.predict(endpoint, {"input_1": ["15"]}, deadline)
+    assert raised.value.detail == (
+        "JSON Value: <value> Type: String is not of expected type: float and <value>"
+    )
+    assert raised.value.upstream_status == 400
+
+
+def test_an_unterminated_quoted_value_is_cut_from_the_detail(client, endpoint, scripted, deadline):
+    scripted.script("retrieval", "predict", reply(500, 'oops "user 15 and more', "text/plain"))
+    with pytest.raises(UpstreamBadResponse) as raised:
+        client.predict(endpoint, {"input_1": ["15"]}, deadline)
+    assert raised.value.detail == "oops"
+
+
+def test_the_deadline_guard_is_released_before_the_connection_returns_to_the_pool(
+    client, endpoint, scripted, deadline, monkeypatch
+):
+    events: list[str] = []
+    release, put_conn = watchdog.Guard.release, HTTPConnectionPool._put_conn
+    monkeypatch.setattr(watchdog.Guard, "release", lambda guard: events.append("release") or release(guard))
+    monkeypatch.setattr(
+        HTTPConnectionPool, "_put_conn", lambda pool, conn: events.append("pooled") or put_conn(pool, conn)
+    )
+    scripted.script("retrieval", "predict", reply(200, OK))
+    client.predict(endpoint, {"input_1": ["1"]}, deadline)
+    assert "pooled" in events and events.index("release") < events.index("pooled")

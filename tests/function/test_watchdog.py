@@ -57,3 +57,16 @@ def test_a_guard_due_sooner_than_the_others_wakes_the_watchdog(pair):
             assert ours.recv(1) == b""
     assert time.monotonic() - started < 0.2 + SLACK_S
     assert (soon.fired, late.fired) == (True, False)
+
+
+def test_releasing_a_guard_tells_whether_the_watchdog_already_cut_it_off(pair):
+    ours, theirs = pair
+    watchdog = Watchdog()
+    with deadline_guard(5.0, watchdog) as kept:
+        kept.attach(ours)
+        assert kept.release() is False
+    with deadline_guard(0.05, watchdog) as cut:
+        cut.attach(theirs)
+        time.sleep(0.05 + SLACK_S)
+        assert cut.release() is True
+    assert kept.release() is False  # released twice: the answer stays the same

@@ -1,4 +1,9 @@
-"""ID tokens for calling a private Cloud Run service, fetched once and reused until shortly before expiry."""
+"""ID tokens for calling a private Cloud Run service, fetched in the background and reused until due.
+
+A request never waits for a token longer than its own deadline: each fetch runs on its own short-lived
+thread (one per audience at a time), requests with a cached token that is still valid use it at once,
+and requests without one wait for the fetch at most until their deadline.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,23 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .errors import UpstreamUnavailable
+from .deadline import Deadline
+from .errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
-# Refresh this long before `exp` so a token never expires in flight (Google ID tokens live one hour).
+# Refresh this long before `exp` (Google ID tokens live one hour), in the background.
 REFRESH_MARGIN_S = 300.0
+# Stop using a token this long before `exp`, so it never expires in flight.
+EXPIRY_MARGIN_S = 30.0
 # Assumed lifetime when a token's `exp` cannot be read.
 FALLBACK_LIFETIME_S = 600.0
+# The whole of one fetch, every HTTP call and retry google-auth makes included.
+FETCH_TIMEOUT_S = 10.0
 
-TokenSource = Callable[[str], str]
+# (audience, seconds the fetch may take) -> token.
+TokenSource = Callable[[str, float], str]
 
 
 def audience_for(base_url: str, auth_mode: str) -> str | None:
@@ -32,15 +44,29 @@ def audience_for(base_url: str, auth_mode: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def fetch_google_id_token(audience: str) -> str:
-    """An ID token from Application Default Credentials (the metadata server on Google Cloud)."""
+def fetch_google_id_token(audience: str, timeout_s: float = FETCH_TIMEOUT_S) -> str:
+    """An ID token from Application Default Credentials (the metadata server on Google Cloud).
+
+    Every HTTP call google-auth makes is bounded by what is left of `timeout_s`; its metadata-server
+    retries (5 x 3 s by default) therefore end with the budget.
+    """
     # Imported here so that google.auth costs nothing at cold start when auth is off.
     import google.auth.exceptions
     import google.auth.transport.requests
     import google.oauth2.id_token
 
+    expires = time.monotonic() + timeout_s
+
+    class BoundedRequest(google.auth.transport.requests.Request):
+        def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
+            remaining = expires - time.monotonic()
+            if remaining <= 0:
+                raise google.auth.exceptions.TransportError("ID-token fetch ran out of time")
+            timeout = remaining if timeout is None else min(timeout, remaining)
+            return super().__call__(url, method, body, headers, timeout, **kwargs)
+
     try:
-        return google.oauth2.id_token.fetch_id_token(google.auth.transport.requests.Request(), audience)
+        return google.oauth2.id_token.fetch_id_token(BoundedRequest(), audience)
     except google.auth.exceptions.GoogleAuthError as err:
         raise UpstreamUnavailable(
             "could not obtain credentials for the model server", detail=f"ID token for {audience}: {err}"
@@ -58,31 +84,89 @@ def token_expiry(token: str) -> float | None:
     return float(expiry) if isinstance(expiry, int | float) and not isinstance(expiry, bool) else None
 
 
+@dataclass(frozen=True)
+class _Cached:
+    token: str
+    refresh_at: float  # epoch seconds: from here on a fetch is started, the token still used
+    usable_until: float  # epoch seconds: from here on callers wait for a new token
+
+
+@dataclass
+class _Fetch:
+    """One fetch in flight; `done` is set when `token` or `error` is."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    token: str | None = None
+    error: UpstreamError | None = None
+
+
 class IdTokenCache:
-    """Thread-safe per-audience cache in front of a token source; one fetch at a time per cache."""
+    """Thread-safe per-audience token cache; at most one fetch in flight per audience."""
 
     def __init__(
         self, source: TokenSource = fetch_google_id_token, *, clock: Callable[[], float] = time.time
     ):
         self._source = source
         self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()  # guards the two dicts only, never held during a fetch
+        self._tokens: dict[str, _Cached] = {}
+        self._fetches: dict[str, _Fetch] = {}
 
-    def token(self, audience: str) -> str:
-        """A token for `audience` valid for at least REFRESH_MARGIN_S more seconds."""
-        with self._lock:
-            cached = self._tokens.get(audience)
-            if cached and self._clock() < cached[1]:
-                return cached[0]
-            token = self._source(audience)
-            now = self._clock()
-            lifetime = (token_expiry(token) or now + FALLBACK_LIFETIME_S) - now
-            # A short-lived token is still reused for half its life rather than fetched per request.
-            self._tokens[audience] = (token, now + lifetime - min(REFRESH_MARGIN_S, lifetime / 2))
-            return token
+    def token(self, audience: str, deadline: Deadline) -> str:
+        """A token for `audience`; UpstreamTimeout when none can be had before `deadline`."""
+        cached = self._tokens.get(audience)
+        now = self._clock()
+        if cached and now < cached.refresh_at:
+            return cached.token
+        fetch = self._fetch(audience)
+        if cached and now < cached.usable_until:
+            return cached.token  # the fetch refreshes it in the background
+        if not fetch.done.wait(deadline.remaining()):
+            raise UpstreamTimeout(
+                "no credentials for the model server before the request deadline",
+                detail=f"ID token for {audience} still being fetched",
+            )
+        if fetch.error is not None:
+            raise fetch.error
+        return fetch.token
 
     def invalidate(self, audience: str) -> None:
         """Forget the token for `audience` (the server rejected it), so the next call fetches anew."""
         with self._lock:
             self._tokens.pop(audience, None)
+
+    def _fetch(self, audience: str) -> _Fetch:
+        """The fetch in flight for `audience`, started now if there is none."""
+        with self._lock:
+            fetch = self._fetches.get(audience)
+            if fetch is None:
+                fetch = self._fetches[audience] = _Fetch()
+                threading.Thread(
+                    target=self._run_fetch, args=(audience, fetch), name="id-token-fetch", daemon=True
+                ).start()
+            return fetch
+
+    def _run_fetch(self, audience: str, fetch: _Fetch) -> None:
+        try:
+            fetch.token = self._source(audience, FETCH_TIMEOUT_S)
+        except UpstreamError as err:
+            fetch.error = err
+        except Exception as err:  # a bug in the source must not leave waiters hanging
+            fetch.error = UpstreamUnavailable(
+                "could not obtain credentials for the model server", detail=f"{type(err).__name__}: {err}"
+            )
+        with self._lock:
+            if fetch.token is not None:
+                self._tokens[audience] = self._cached(fetch.token)
+            del self._fetches[audience]
+        fetch.done.set()
+
+    def _cached(self, token: str) -> _Cached:
+        now = self._clock()
+        lifetime = (token_expiry(token) or now + FALLBACK_LIFETIME_S) - now
+        # A short-lived token is still reused for half its life rather than fetched per request.
+        return _Cached(
+            token,
+            refresh_at=now + lifetime - min(REFRESH_MARGIN_S, lifetime / 2),
+            usable_until=now + lifetime - min(EXPIRY_MARGIN_S, lifetime / 4),
+        )

@@ -53,7 +53,18 @@ class MethodNotAllowed(RecommendError):
 
 
 class UpstreamError(RecommendError):
-    """The model server could not give a usable answer."""
+    """The model server could not give a usable answer; `upstream_status` is its HTTP status, if any."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        detail: str | None = None,
+        upstream_status: int | None = None,
+    ):
+        super().__init__(message, code=code, detail=detail)
+        self.upstream_status = upstream_status
 
 
 class UpstreamUnavailable(UpstreamError):

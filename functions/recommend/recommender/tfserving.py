@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,11 @@ BACKOFF_BASE_S = 0.05
 # Not worth starting an attempt (or a retry) with less time than this left on the deadline.
 MIN_ATTEMPT_S = 0.02
 RETRY_STATUSES = frozenset({502, 503, 504})
+# Cloud Run's answers to a missing, expired or not-yet-authorised ID token (IAM takes a while to apply).
+AUTH_STATUSES = frozenset({401, 403})
+DETAIL_LIMIT = 200
+# A quoted string in an error text: TF Serving's 400s quote input values (`JSON Value: "15"`).
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _GET_HEADERS = {"Accept": "application/json", "User-Agent": "recommend-function"}
 _POST_HEADERS = {**_GET_HEADERS, "Content-Type": "application/json"}
 _NO_PROXIES: dict[str, str] = {}
@@ -88,11 +94,15 @@ class _Reply:
 
 
 class _Retryable(Exception):
-    """An attempt failed in a way that another attempt may fix; carries the error to raise if none does."""
+    """An attempt failed in a way that another attempt may fix; carries the error to raise if none does.
 
-    def __init__(self, error: UpstreamError):
+    `rejected_token` marks a 401/403: the next attempt should carry a freshly fetched ID token.
+    """
+
+    def __init__(self, error: UpstreamError, *, rejected_token: bool = False):
         super().__init__(error.message)
         self.error = error
+        self.rejected_token = rejected_token
 
 
 def new_session(pool_size: int, ca_bundle: str | None = None) -> requests.Session:
@@ -151,6 +161,7 @@ class TFServingClient:
         self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None, deadline: Deadline
     ) -> dict[str, Any]:
         failure: UpstreamError | None = None
+        token_refreshed = False
         for attempt in range(self._retries + 1):
             if attempt:
                 pause = BACKOFF_BASE_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.0)
@@ -164,6 +175,11 @@ class TFServingClient:
                 return _decode(endpoint, reply)
             except _Retryable as retryable:
                 failure = retryable.error
+                if retryable.rejected_token:
+                    if token_refreshed:  # a new token did not help: permissions not there (yet)
+                        break
+                    self._tokens.invalidate(endpoint.audience)
+                    token_refreshed = True
         raise failure or UpstreamTimeout(
             f"{endpoint.model} model: no time left before the request deadline", detail=url
         )
@@ -171,11 +187,11 @@ class TFServingClient:
     def _attempt(
         self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None, deadline: Deadline
     ) -> _Reply:
-        request = self._prepare(method, endpoint, url, body)
+        request = self._prepare(method, endpoint, url, body, deadline)
         remaining = deadline.remaining()
         with deadline_guard(remaining) as guard:
             try:
-                reply = self._exchange(request, endpoint, deadline, remaining)
+                reply = self._exchange(request, endpoint, deadline, remaining, guard)
             except _TIMED_OUT as err:
                 raise _timeout(endpoint, err) from err
             except _BROKEN as err:
@@ -184,37 +200,57 @@ class TFServingClient:
                 raise UpstreamBadResponse(
                     f"{endpoint.model} model answer is unreadable", detail=str(err)
                 ) from err
-        if guard.fired:  # cut off mid-answer: what arrived (e.g. half the headers) is not the answer
-            raise _timeout(endpoint, "cut off at the deadline")
+            except (ValueError, OSError) as err:
+                # A socket shut down by the watchdog mid-TLS-record surfaces as ssl or socket errors.
+                if guard.release():
+                    raise _timeout(endpoint, err) from err
+                raise
         return self._checked(endpoint, reply)
 
     def _prepare(
-        self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None
+        self, method: str, endpoint: ModelEndpoint, url: str, body: bytes | None, deadline: Deadline
     ) -> requests.PreparedRequest:
         """The request, built directly: Session.request would merge cookies, settings and env per call."""
         headers = CaseInsensitiveDict(_GET_HEADERS if body is None else _POST_HEADERS)
         if body is not None:
             headers["Content-Length"] = str(len(body))
         if endpoint.audience and self._tokens:
-            headers["Authorization"] = f"Bearer {self._tokens.token(endpoint.audience)}"
+            headers["Authorization"] = f"Bearer {self._tokens.token(endpoint.audience, deadline)}"
         request = requests.PreparedRequest()
         request.method, request.url, request.headers, request.body = method, url, headers, body
         return request
 
     def _exchange(
-        self, request: requests.PreparedRequest, endpoint: ModelEndpoint, deadline: Deadline, remaining: float
+        self,
+        request: requests.PreparedRequest,
+        endpoint: ModelEndpoint,
+        deadline: Deadline,
+        remaining: float,
+        guard: Guard,
     ) -> _Reply:
-        """One HTTP exchange; each socket wait is bounded by the time left."""
+        """One HTTP exchange; each socket wait is bounded by the time left.
+
+        The guard is released (by the pool, see watchdog.py) before the connection goes back to the pool,
+        so the watchdog can never shut down a connection another exchange has taken from it; releasing
+        it again here tells whether it fired.
+        """
         timeout = (min(self._connect_timeout_s, remaining), remaining)
         with self._session.send(
             request, timeout=timeout, stream=True, allow_redirects=False, proxies=_NO_PROXIES
         ) as response:
-            return _Reply(response.status_code, _read_body(endpoint, response.raw, deadline))
+            reply = _Reply(response.status_code, _read_body(endpoint, response.raw, deadline))
+            if guard.release():  # cut off at the deadline; leaving the block closes the connection
+                raise _timeout(endpoint, "cut off at the deadline")
+            return reply
 
     def _checked(self, endpoint: ModelEndpoint, reply: _Reply) -> _Reply:
-        if reply.status == 401 and endpoint.audience and self._tokens:
-            self._tokens.invalidate(endpoint.audience)
-            raise _Retryable(_status_error(endpoint, reply))
+        if reply.status in AUTH_STATUSES and endpoint.audience and self._tokens:
+            error = UpstreamUnavailable(
+                f"{endpoint.model} model server refused the function's credentials",
+                detail=f"HTTP {reply.status}: {_sanitized(reply.body)}",
+                upstream_status=reply.status,
+            )
+            raise _Retryable(error, rejected_token=True)
         if reply.status in RETRY_STATUSES:
             raise _Retryable(_status_error(endpoint, reply))
         return reply
@@ -241,7 +277,7 @@ def _timeout(endpoint: ModelEndpoint, why: object) -> UpstreamTimeout:
 
 def _broken(endpoint: ModelEndpoint, guard: Guard, err: Exception) -> Exception:
     """A dropped connection: the watchdog's doing at the deadline (a timeout), else worth a retry."""
-    if guard.fired:
+    if guard.release():
         return _timeout(endpoint, err)
     error = UpstreamUnavailable(f"{endpoint.model} model server is unreachable", detail=str(err))
     return _Retryable(error)
@@ -254,7 +290,7 @@ def _decode(endpoint: ModelEndpoint, reply: _Reply) -> dict[str, Any]:
         answer = json.loads(reply.body)
     except ValueError as err:
         raise UpstreamBadResponse(
-            f"{endpoint.model} model answered with invalid JSON", detail=_excerpt(reply.body)
+            f"{endpoint.model} model answered with invalid JSON", detail=_sanitized(reply.body)
         ) from err
     if not isinstance(answer, dict):
         raise UpstreamBadResponse(f"{endpoint.model} model answered with JSON that is not an object")
@@ -264,12 +300,23 @@ def _decode(endpoint: ModelEndpoint, reply: _Reply) -> dict[str, Any]:
 def _status_error(endpoint: ModelEndpoint, reply: _Reply) -> UpstreamError:
     """The error for a non-200 answer; TF Serving's own message goes to the log only."""
     message = f"{endpoint.model} model answered HTTP {reply.status}"
-    if reply.status in (429, 503):
-        return UpstreamUnavailable(message, detail=_excerpt(reply.body))
-    if reply.status == 504:
-        return UpstreamTimeout(message, detail=_excerpt(reply.body))
-    return UpstreamBadResponse(message, detail=_excerpt(reply.body))
+    error_class = {429: UpstreamUnavailable, 503: UpstreamUnavailable, 504: UpstreamTimeout}.get(
+        reply.status, UpstreamBadResponse
+    )
+    return error_class(message, detail=_sanitized(reply.body), upstream_status=reply.status)
 
 
-def _excerpt(body: bytes, limit: int = 300) -> str:
-    return body[:limit].decode("utf-8", errors="replace")
+def _sanitized(body: bytes) -> str:
+    """TF Serving's error text fit for the log: quoted values (user ids, titles) blanked, length capped.
+
+    Its 400s echo the request's values (`JSON Value: "15" Type: String is not of expected type: float`).
+    """
+    text = body[:4096].decode("utf-8", errors="replace")
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+        text = answer["error"]
+    text = _QUOTED.sub("<value>", text).split('"')[0]  # and drop an unterminated quote's tail
+    return " ".join(text.split())[:DETAIL_LIMIT]

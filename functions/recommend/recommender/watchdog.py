@@ -36,8 +36,9 @@ class Guard:
     def attach(self, sock: socket.socket) -> None:
         self._watchdog.watch(self, sock)
 
-    def release(self) -> None:
-        self._watchdog.forget(self)
+    def release(self) -> bool:
+        """Stop watching; True if the watchdog had already cut the exchange off. Safe to call twice."""
+        return self._watchdog.forget(self)
 
 
 class Watchdog:
@@ -64,9 +65,11 @@ class Watchdog:
             if guard.expires < self._next_look:
                 self._wake.notify()
 
-    def forget(self, guard: Guard) -> None:
+    def forget(self, guard: Guard) -> bool:
+        """Stop watching `guard`; whether it fired, decided under the lock so the answer is final."""
         with self._wake:
             self._watched.pop(guard, None)
+            return guard.fired
 
     def _run(self) -> None:
         with self._wake:
@@ -120,11 +123,26 @@ class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
     pass
 
 
-class _GuardedHTTPPool(HTTPConnectionPool):
+class _GuardedPoolMixin:
+    """Releases the thread's guard before a connection goes back to the pool.
+
+    urllib3 returns a connection to the pool inside the read that reaches the end of the body; were the
+    guard still armed then, the watchdog could shut the socket down under the next exchange using it.
+    A connection whose guard had already fired is closed rather than pooled.
+    """
+
+    def _put_conn(self, conn) -> None:
+        guard = getattr(_current, "guard", None)
+        if conn is not None and guard is not None and guard.release():
+            conn.close()
+        super()._put_conn(conn)
+
+
+class _GuardedHTTPPool(_GuardedPoolMixin, HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
 
 
-class _GuardedHTTPSPool(HTTPSConnectionPool):
+class _GuardedHTTPSPool(_GuardedPoolMixin, HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
