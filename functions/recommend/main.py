@@ -10,6 +10,7 @@ from __future__ import annotations
 import flask
 import functions_framework
 from recommender.api import (
+    RETRY_AFTER_S,
     CorsPolicy,
     error_response,
     json_response,
@@ -115,6 +116,8 @@ def _recommend(request: flask.Request, deadline: Deadline, log: RequestLog) -> f
 def _health(deadline: Deadline) -> flask.Response:
     models = CHAIN.health(deadline)
     healthy = all(model["state"] == "AVAILABLE" for model in models.values())
+    if healthy:
+        return json_response({"status": "ok", "models": models})
     return json_response(
-        {"status": "ok" if healthy else "unavailable", "models": models}, 200 if healthy else 503
+        {"status": "unavailable", "models": models}, 503, {"Retry-After": str(RETRY_AFTER_S)}
     )

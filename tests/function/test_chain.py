@@ -12,15 +12,23 @@ from hypothesis import strategies as st
 
 from functions.recommend.recommender.chain import DiscoveredOnce, RecommendationChain, rank_order
 from functions.recommend.recommender.deadline import Deadline
-from functions.recommend.recommender.errors import BadRequest, UpstreamTimeout, UpstreamUnavailable
+from functions.recommend.recommender.errors import (
+    BadRequest,
+    UpstreamBadResponse,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from functions.recommend.recommender.tfserving import ModelEndpoint
 from tests.function.faulty_server import FaultyServer, reply
 from tests.function.model_answers import (
     AVAILABLE,
     CODELAB_RETRIEVAL,
+    OURS_RETRIEVAL,
     RANKING,
+    metadata,
     ranking_outputs,
     retrieval_outputs,
+    tensor,
 )
 
 TITLES = [f"Movie {letter}" for letter in "ABCDEFGHIJ"]
@@ -202,3 +210,71 @@ def test_health_says_why_a_model_could_not_be_asked(chain, scripted, deadline):
         "state": "UNKNOWN",
         "error": "ranking model answered HTTP 503",
     }
+
+
+def test_with_a_version_label_health_asks_the_labelled_version_through_its_metadata(
+    client, scripted, deadline
+):
+    labelled = RecommendationChain(
+        client,
+        ModelEndpoint(scripted.url, "retrieval", label="stable"),
+        ModelEndpoint(scripted.url, "ranking", label="stable"),
+        default_k=5,
+    )
+    scripted.script("retrieval", "metadata", reply(200, CODELAB_RETRIEVAL))
+    scripted.script(
+        "ranking", "metadata", reply(404, {"error": "Servable not found for request: Latest(stable)"})
+    )
+    assert labelled.health(deadline) == {
+        "retrieval": {"state": "AVAILABLE", "label": "stable", "version": "1"},
+        "ranking": {"state": "UNKNOWN", "label": "stable", "error": "ranking model answered HTTP 404"},
+    }
+    assert [seen.path for seen in scripted.requests()] == [
+        "/v1/models/retrieval/labels/stable/metadata",
+        "/v1/models/ranking/labels/stable/metadata",
+    ]
+
+
+def test_a_retrieval_model_replaced_with_renamed_outputs_is_rediscovered_on_the_next_request(
+    chain, scripted, deadline
+):
+    new_titles = [f"New {i}" for i in range(100)]
+    scripted.script("retrieval", "metadata", reply(200, CODELAB_RETRIEVAL), reply(200, OURS_RETRIEVAL))
+    new_answer = {"outputs": {"movie_titles": [new_titles], "scores": [[float(-i) for i in range(100)]]}}
+    scripted.always("retrieval", "predict", reply(200, new_answer), times=3)
+    scripted.always("ranking", "metadata", reply(200, RANKING), times=1)
+    scripted.always("ranking", "predict", reply(200, ranking_outputs([1.0] * 100)), times=1)
+    with pytest.raises(UpstreamBadResponse):
+        chain.recommend("42", 3, deadline)
+    assert chain.recommend("42", 3, Deadline(2.0)).titles == new_titles[:3]
+    assert len(scripted.requests("retrieval", "metadata")) == 2
+
+
+def test_a_ranking_model_refusing_its_inputs_is_rediscovered_on_the_next_request(chain, models, deadline):
+    renamed = metadata(
+        {"user": tensor("DT_STRING", -1), "title": tensor("DT_STRING", -1)},
+        {"rating": tensor("DT_FLOAT", -1)},
+        "ranking",
+    )
+    assert chain.recommend("42", 3, deadline).degraded is False
+    models.clear()
+    models.always("retrieval", "predict", reply(200, retrieval_outputs(TITLES, RETRIEVAL_SCORES)))
+    models.script("ranking", "predict", reply(400, {"error": "Failed to process element: 0 key: user_id"}))
+    models.script("ranking", "metadata", reply(200, renamed))
+    models.script("ranking", "predict", reply(200, {"outputs": RATINGS}))
+    assert chain.recommend("42", 3, Deadline(2.0)).degraded is True
+    assert chain.recommend("42", 3, Deadline(2.0)).titles == EXPECTED[:3]
+    (after_update,) = [seen.json() for seen in models.requests("ranking", "predict")][-1:]
+    assert set(after_update["inputs"]) == {"user", "title"}
+
+
+def test_a_server_error_does_not_make_the_signature_be_read_again(chain, models, deadline):
+    chain.recommend("42", 3, deadline)
+    models.clear()
+    models.script("retrieval", "predict", reply(500, {"error": "out of memory"}))
+    models.script("retrieval", "predict", reply(200, retrieval_outputs(TITLES, RETRIEVAL_SCORES)))
+    models.always("ranking", "predict", reply(200, ranking_outputs(RATINGS)))
+    with pytest.raises(UpstreamBadResponse):
+        chain.recommend("42", 3, Deadline(2.0))
+    assert chain.recommend("42", 3, Deadline(2.0)).titles == EXPECTED[:3]
+    assert models.requests("retrieval", "metadata") == []

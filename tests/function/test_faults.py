@@ -121,7 +121,7 @@ def test_a_retrieval_model_answering_nonsense_is_a_502_that_leaks_nothing(faulty
 def test_health_is_503_when_a_model_cannot_be_asked(faulty_function, faults):
     faults.always("ranking", "status", reply(503, {"error": "down"}))
     response = requests.get(faulty_function.url + "/healthz", timeout=10)
-    assert response.status_code == 503
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
     models = response.json()["models"]
     assert models["retrieval"]["state"] == "AVAILABLE"
     assert models["ranking"]["state"] == "UNKNOWN"

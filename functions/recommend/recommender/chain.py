@@ -5,17 +5,20 @@ When ranking fails or runs out of time the answer falls back to the retrieval or
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from .deadline import Deadline
-from .errors import BadRequest, UpstreamError, UpstreamTimeout
+from .errors import BadRequest, UpstreamBadResponse, UpstreamError, UpstreamTimeout
 from .signatures import RankingSignature, RetrievalSignature
 from .tfserving import ModelEndpoint, TFServingClient
 
 T = TypeVar("T")
+# Predict statuses that can mean the model changed under a cached signature (renamed inputs answer 400).
+SIGNATURE_MISMATCH_STATUSES = frozenset({None, 400})
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def rank_order(ratings: Sequence[float]) -> list[int]:
 
 
 class DiscoveredOnce(Generic[T]):
-    """A value loaded on first use and kept for the process; a failed load is retried on the next use."""
+    """A value loaded on first use and kept until forgotten; a failed load is retried on the next use."""
 
     def __init__(self, load: Callable[[Deadline], T]):
         self._load = load
@@ -60,6 +63,14 @@ class DiscoveredOnce(Generic[T]):
             return self._value
         finally:
             self._lock.release()
+
+    def forget(self, value: T) -> None:
+        """Drop `value` so the next use loads anew; a no-op if it was already replaced.
+
+        Many requests failing on the same stale value thus cause one reload, not one each.
+        """
+        if self._value is value:
+            self._value = None
 
 
 class RecommendationChain:
@@ -95,8 +106,9 @@ class RecommendationChain:
         started_ms = deadline.elapsed_ms()
         retrieval = self._retrieval_signature.get(deadline)
         k = self._resolve_k(k, retrieval.candidate_count)
-        outputs = self._client.predict(self._retrieval, retrieval.inputs(user_id), deadline)
-        candidates = retrieval.candidates(self._retrieval.model, outputs)
+        with self._forgotten_on_mismatch(self._retrieval_signature, retrieval):
+            outputs = self._client.predict(self._retrieval, retrieval.inputs(user_id), deadline)
+            candidates = retrieval.candidates(self._retrieval.model, outputs)
         retrieval_ms = deadline.elapsed_ms() - started_ms
         try:
             ratings = self._rank(user_id, candidates.titles, deadline)
@@ -131,8 +143,23 @@ class RecommendationChain:
 
     def _rank(self, user_id: str, titles: list[str], deadline: Deadline) -> list[float]:
         ranking = self._ranking_signature.get(deadline)
-        outputs = self._client.predict(self._ranking, ranking.inputs(user_id, titles), deadline)
-        return ranking.ratings(self._ranking.model, outputs, len(titles))
+        with self._forgotten_on_mismatch(self._ranking_signature, ranking):
+            outputs = self._client.predict(self._ranking, ranking.inputs(user_id, titles), deadline)
+            return ranking.ratings(self._ranking.model, outputs, len(titles))
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _forgotten_on_mismatch(discovered: DiscoveredOnce[T], signature: T) -> Iterator[None]:
+        """Forget `signature` when the model's answer no longer fits it: it may have been replaced.
+
+        The next request then reads the metadata again (a new N, renamed outputs); this one fails.
+        """
+        try:
+            yield
+        except UpstreamBadResponse as err:
+            if err.upstream_status in SIGNATURE_MISMATCH_STATUSES:
+                discovered.forget(signature)
+            raise
 
     def _resolve_k(self, k: int | None, candidate_count: int) -> int:
         if k is None:
@@ -142,6 +169,8 @@ class RecommendationChain:
         return k
 
     def _model_health(self, endpoint: ModelEndpoint, deadline: Deadline) -> dict[str, Any]:
+        if endpoint.label:
+            return self._labelled_health(endpoint, deadline)
         try:
             versions = self._client.status(endpoint, deadline).get("model_version_status") or []
         except UpstreamError as err:
@@ -153,3 +182,16 @@ class RecommendationChain:
             return {"state": "AVAILABLE", "version": str(available[0])}
         states = [v.get("state") for v in versions if isinstance(v, dict)]
         return {"state": str(states[0]) if states else "UNKNOWN"}
+
+    def _labelled_health(self, endpoint: ModelEndpoint, deadline: Deadline) -> dict[str, Any]:
+        """The labelled version's state, from its metadata route: the status route ignores labels.
+
+        TF Serving resolves a label to a servable only while that version is loaded, so an answer means
+        the version predicts will reach is AVAILABLE.
+        """
+        try:
+            spec = self._client.metadata(endpoint, deadline).get("model_spec") or {}
+        except UpstreamError as err:
+            return {"state": "UNKNOWN", "label": endpoint.label, "error": err.message}
+        version = spec.get("version") if isinstance(spec, dict) else None
+        return {"state": "AVAILABLE", "label": endpoint.label, "version": str(version)}

@@ -75,7 +75,7 @@ class RetrievalSignature:
         """Parse a predict `outputs` value for a batch of one user."""
         titles = _first_row(model, _output(model, outputs, self.titles, self.output_count))
         if not titles or not _all_of(_STRING_TYPES, titles):
-            raise UpstreamBadResponse(f"{model} model returned no usable titles", detail=repr(titles)[:300])
+            raise UpstreamBadResponse(f"{model} model returned no usable titles", detail=_described(titles))
         if self.scores is None:
             return Candidates(titles, None)
         scores = _first_row(model, _output(model, outputs, self.scores, self.output_count))
@@ -234,3 +234,10 @@ def _describe(tensors: Mapping[str, Tensor]) -> str:
 
 def _unusable(model: str, reason: str) -> UpstreamBadResponse:
     return UpstreamBadResponse(f"{model} model signature is not usable", detail=reason)
+
+
+def _described(value: Any) -> str:
+    """What a value is, never what it holds: outputs may echo user ids and titles."""
+    if isinstance(value, list):
+        return f"list of {len(value)}: {sorted({type(item).__name__ for item in value})}"
+    return type(value).__name__
