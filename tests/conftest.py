@@ -18,13 +18,6 @@ from tests.support.servers import (
 )
 
 
-def _serve(server: ServerProcess) -> Iterator[ServerProcess]:
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(scope="session")
 def codelab_like_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated model pair with the codelab's signatures, laid out for /models."""
@@ -36,22 +29,26 @@ def codelab_like_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[ServerProcess]:
     """The emulator serving the committed models in serving/cloudrun/models."""
-    yield from _serve(start_emulator(COMMITTED_MODELS))
+    with start_emulator(COMMITTED_MODELS) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def codelab_emulator(codelab_like_models: Path) -> Iterator[ServerProcess]:
     """The emulator serving the generated codelab-shaped models."""
-    yield from _serve(start_emulator(codelab_like_models))
+    with start_emulator(codelab_like_models) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def function(emulator: ServerProcess) -> Iterator[ServerProcess]:
     """The recommend function, as a functions-framework process, in front of the committed models."""
-    yield from _serve(start_function(emulator.url))
+    with start_function(emulator.url) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def codelab_function(codelab_emulator: ServerProcess) -> Iterator[ServerProcess]:
     """The recommend function in front of the codelab-shaped models, configured by environment only."""
-    yield from _serve(start_function(codelab_emulator.url))
+    with start_function(codelab_emulator.url) as server:
+        yield server

@@ -69,11 +69,10 @@ def faults(_faulty_upstream: FaultyServer) -> Iterator[FaultyServer]:
 @pytest.fixture(scope="session")
 def faulty_function(_faulty_upstream: FaultyServer) -> Iterator[ServerProcess]:
     """The function process calling the models through the fault-injecting server."""
-    server = start_function(
+    with start_function(
         _faulty_upstream.url,
         REQUEST_DEADLINE_S=str(FAULT_DEADLINE_S),
         CONNECT_TIMEOUT_S="0.2",
         UPSTREAM_RETRIES="2",
-    )
-    yield server
-    server.stop()
+    ) as server:
+        yield server

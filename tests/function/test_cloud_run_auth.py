@@ -34,9 +34,9 @@ def token_issuer(emulator: ServerProcess) -> Iterator[tuple[FaultyServer, str]]:
 def authenticated_function(token_issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server, _ = token_issuer
     key = service_account_file(tmp_path_factory.mktemp("credentials"), server.url + "/token")
-    function = start_function(server.url, AUTH_MODE="id_token", GOOGLE_APPLICATION_CREDENTIALS=str(key))
-    yield function
-    function.stop()
+    settings = {"AUTH_MODE": "id_token", "GOOGLE_APPLICATION_CREDENTIALS": str(key)}
+    with start_function(server.url, **settings) as function:
+        yield function
 
 
 def grant_claims(body: bytes) -> dict:

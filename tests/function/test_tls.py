@@ -77,11 +77,9 @@ def test_without_the_ca_bundle_a_self_signed_server_is_refused(https_scripted):
 def test_the_function_calls_an_https_model_server_it_trusts_through_requests_ca_bundle(
     private_ca, https_emulator
 ):
-    function = start_function(https_emulator.url, REQUESTS_CA_BUNDLE=str(private_ca[0]), AUTH_MODE="none")
-    try:
+    settings = {"REQUESTS_CA_BUNDLE": str(private_ca[0]), "AUTH_MODE": "none"}
+    with start_function(https_emulator.url, **settings) as function:
         response = requests.post(function.url + "/recommend", json={"user_id": "15", "k": 3}, timeout=10)
-    finally:
-        function.stop()
     assert response.status_code == 200, response.text
     assert (len(response.json()["movies"]), response.json()["degraded"]) == (3, False)
     assert {seen.route for seen in https_emulator.requests()} >= {"metadata", "predict"}

@@ -26,9 +26,8 @@ def fault_proxy(emulator: ServerProcess) -> Iterator[FaultProxy]:
 @pytest.fixture(scope="session")
 def proxied_function(fault_proxy: FaultProxy) -> Iterator[ServerProcess]:
     """The function, reaching the model server only through the fault proxy."""
-    server = start_function(fault_proxy.url, REQUEST_DEADLINE_S=str(DEADLINE_S))
-    yield server
-    server.stop()
+    with start_function(fault_proxy.url, REQUEST_DEADLINE_S=str(DEADLINE_S)) as server:
+        yield server
 
 
 @pytest.fixture
@@ -42,6 +41,5 @@ def restartable_emulator() -> Iterator[RestartableServer]:
 @pytest.fixture
 def function_of_restartable_emulator(restartable_emulator: RestartableServer) -> Iterator[ServerProcess]:
     """The function in front of the test's own model server."""
-    server = start_function(restartable_emulator.url, REQUEST_DEADLINE_S=str(DEADLINE_S))
-    yield server
-    server.stop()
+    with start_function(restartable_emulator.url, REQUEST_DEADLINE_S=str(DEADLINE_S)) as server:
+        yield server

@@ -34,11 +34,8 @@ def conformance_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def conformance_emulator(conformance_models: Path) -> Iterator[ServerProcess]:
     """The emulator process serving the conformance models."""
-    server = start_emulator_on(conformance_models)
-    try:
+    with start_emulator_on(conformance_models) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

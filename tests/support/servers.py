@@ -42,6 +42,12 @@ class ServerProcess:
         """Everything the process wrote to stdout and stderr so far."""
         return self.log_path.read_text(errors="replace")
 
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Terminate the process (SIGTERM, then SIGKILL) and wait for it."""
         if self.process.poll() is not None:
